@@ -1,0 +1,32 @@
+# The two commands of the README: `make app` and `make test`.
+# Everything a machine needs is installed here, into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: app test install clean sample benchmark
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+app: $(STAMP)
+	$(BIN)/streamlit run app.py --server.headless true --server.port 8501
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+sample: $(STAMP)
+	$(BIN)/python sample_data/generate_gym_panel.py
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/map_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache out

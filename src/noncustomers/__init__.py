@@ -1,0 +1,26 @@
+"""noncustomers: find the people who do not buy from an industry yet, and what would bring them in.
+
+The pipeline, as plain functions over plain data::
+
+    panel = read_panel("panel.csv", "schema.toml")   # read + validate
+    result = analyze(panel, seed=0)                  # tiers, segments, map, gaps, ERRC
+    result.write("out/")                             # assignments.csv, gaps.csv, summary.json
+"""
+
+from noncustomers.analysis import Analysis, analyze
+from noncustomers.analytics import ErrcRules, attribute_gaps, errc_grid, strategy_canvas
+from noncustomers.embedding import map_coordinates
+from noncustomers.errors import DataError, NoncustomersError, RuleError, SchemaError
+from noncustomers.panel import Panel, panel_from_frame, read_panel
+from noncustomers.rules import parse_rule
+from noncustomers.schema import NON_CUSTOMER_TIERS, TIERS, Schema, load_schema, parse_schema
+from noncustomers.segmentation import AutoKMeans, segment_tiers
+from noncustomers.tiers import assign_tiers
+
+__all__ = [
+    "Analysis", "AutoKMeans", "DataError", "ErrcRules", "NON_CUSTOMER_TIERS", "NoncustomersError",
+    "Panel", "RuleError", "Schema", "SchemaError", "TIERS", "analyze", "assign_tiers",
+    "attribute_gaps", "errc_grid", "load_schema", "map_coordinates", "panel_from_frame",
+    "parse_rule", "parse_schema", "read_panel", "segment_tiers", "strategy_canvas",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,267 @@
+"""The schema file (TOML): which panel columns play which role.
+
+The format is a public contract, documented in the README::
+
+    id = "respondent_id"
+    weight = "weight"
+    missing = [9, 99]
+
+    [tiers]
+    customers  = "visits_per_month >= 4"
+    soon-to-be = "visits_per_month >= 1"
+    refusing   = "aware == 'yes'"
+    unexplored = "true"
+
+    [attributes]
+    price = { importance = "imp_price", performance = "perf_price", scale = [1, 5],
+              label = "Low price", missing = [6] }
+
+    [segmentation]
+    basis = ["imp_*"]
+    profile = ["age", "gender"]
+    k = "auto"
+
+:func:`load_schema` checks the file on its own; :meth:`Schema.check_columns`
+checks it against a panel's columns (with the closest name suggested).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from noncustomers.errors import SchemaError, closest
+from noncustomers.rules import Rule, parse_rule
+
+__all__ = ["TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED", "Attribute", "Schema", "load_schema",
+           "parse_schema"]
+
+TIERS: tuple[str, ...] = ("customers", "soon-to-be", "refusing", "unexplored")
+NON_CUSTOMER_TIERS: tuple[str, ...] = TIERS[1:]
+UNCLASSIFIED = "unclassified"
+
+_TOP_KEYS = {"id", "weight", "missing", "tiers", "attributes", "segmentation", "order"}
+_ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing"}
+_SEGMENTATION_KEYS = {"basis", "profile", "k"}
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A competing factor, rated for importance and/or performance.
+
+    ``scale`` is ``(lo, hi)``; ``None`` means "use the observed range" (the
+    panel fills it in, with a warning).  ``missing`` holds this attribute's own
+    no-answer codes, on top of the schema-wide ones.
+    """
+
+    name: str
+    importance: str | None = None
+    performance: str | None = None
+    scale: tuple[float, float] | None = None
+    label: str | None = None
+    missing: tuple[float, ...] = ()
+
+    @property
+    def display(self) -> str:
+        """The label for charts: ``label`` when given, else the attribute's key."""
+        return self.label or self.name
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in (self.importance, self.performance) if c is not None]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A parsed schema: column roles, tier rules, attributes and segmentation settings."""
+
+    id: str
+    tiers: dict[str, Rule]
+    weight: str | None = None
+    missing: tuple[float, ...] = ()
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    basis: tuple[str, ...] = ()
+    profile: tuple[str, ...] = ()
+    k: int | str = "auto"
+    order: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = "schema"
+
+    @property
+    def tier_names(self) -> list[str]:
+        """Tiers named in the schema, in the canonical order."""
+        return [t for t in TIERS if t in self.tiers]
+
+    def basis_columns(self, columns: Sequence[str]) -> list[str]:
+        """Expand the basis patterns against the panel's columns, in panel order."""
+        return _expand(self.basis, columns, "segmentation.basis", self.source)
+
+    def profile_columns(self, columns: Sequence[str]) -> list[str]:
+        return _expand(self.profile, columns, "segmentation.profile", self.source)
+
+    def missing_codes(self, attribute: Attribute | None = None) -> tuple[float, ...]:
+        """No-answer codes that apply to an attribute (schema-wide plus its own)."""
+        return self.missing + (attribute.missing if attribute else ())
+
+    def check_columns(self, columns: Sequence[str], source: str = "panel") -> None:
+        """Raise :class:`SchemaError` for the first column the schema names that is absent."""
+        named: list[tuple[str, str]] = [(self.id, "id")]
+        if self.weight:
+            named.append((self.weight, "weight"))
+        for attr in self.attributes.values():
+            if attr.importance:
+                named.append((attr.importance, f"attributes.{attr.name}.importance"))
+            if attr.performance:
+                named.append((attr.performance, f"attributes.{attr.name}.performance"))
+        for col, role in named:
+            if col not in columns:
+                raise SchemaError(f"{self.source}: column '{col}' ({role}) is not in {source}"
+                                  f"{closest(col, columns)}")
+        for rule in self.tiers.values():
+            try:
+                rule.check_columns(columns)
+            except SchemaError as exc:
+                raise SchemaError(f"{self.source}: {exc}") from None
+        self.basis_columns(columns)
+        self.profile_columns(columns)
+
+
+def _expand(patterns: Sequence[str], columns: Sequence[str], key: str, source: str) -> list[str]:
+    chosen: list[str] = []
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            hits = [c for c in columns if fnmatch.fnmatchcase(c, pattern)]
+            if not hits:
+                raise SchemaError(f"{source}: pattern '{pattern}' in {key} matches no column of "
+                                  "the panel")
+        elif pattern in columns:
+            hits = [pattern]
+        else:
+            raise SchemaError(f"{source}: column '{pattern}' in {key} is not in the panel"
+                              f"{closest(pattern, columns)}")
+        chosen.extend(h for h in hits if h not in chosen)
+    return chosen
+
+
+def load_schema(path: str | Path) -> Schema:
+    """Read and check a schema file.
+
+    Raises
+    ------
+    SchemaError
+        When the file cannot be read, is not valid TOML, or breaks a rule of the format.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: cannot read the schema file ({exc.__class__.__name__}: "
+                          f"{getattr(exc, 'strerror', None) or exc})") from None
+    return parse_schema(text, source=str(path))
+
+
+def _codes(value: Any, where: str, source: str) -> tuple[float, ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise SchemaError(f"{source}: {where} must be a list of numbers such as [9, 99], "
+                          f"found {value!r}")
+    return tuple(float(v) for v in value)
+
+
+def _text(value: Any, where: str, source: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise SchemaError(f"{source}: {where} must be a column name in quotes, found {value!r}")
+    return value
+
+
+def _unknown(keys: Any, allowed: set[str], where: str, source: str) -> None:
+    for key in keys:
+        if key not in allowed:
+            raise SchemaError(f"{source}: unknown key '{key}' in {where}{closest(key, allowed)}; "
+                              f"allowed: {', '.join(sorted(allowed))}")
+
+
+def parse_schema(text: str, source: str = "schema") -> Schema:
+    """Parse schema text (TOML) into a :class:`Schema`; see :func:`load_schema`."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemaError(f"{source}: not valid TOML ({exc})") from None
+    _unknown(raw, _TOP_KEYS, "the schema", source)
+
+    if "id" not in raw:
+        raise SchemaError(f"{source}: 'id' is required: the column that identifies each "
+                          "respondent, e.g. id = \"respondent_id\"")
+    id_col = _text(raw["id"], "id", source)
+    weight = _text(raw["weight"], "weight", source) if "weight" in raw else None
+    missing = _codes(raw.get("missing", []), "missing", source)
+
+    tiers_raw = raw.get("tiers")
+    if not isinstance(tiers_raw, dict) or not tiers_raw:
+        raise SchemaError(f"{source}: a [tiers] table is required, with at least a 'customers' "
+                          "rule")
+    for key in tiers_raw:
+        if key not in TIERS:
+            raise SchemaError(f"{source}: unknown tier '{key}' in [tiers]{closest(key, TIERS)}; "
+                              f"tiers are {', '.join(TIERS)}")
+    if "customers" not in tiers_raw:
+        raise SchemaError(f"{source}: [tiers] needs a 'customers' rule")
+    tiers = {name: parse_rule(rule, name) for name, rule in tiers_raw.items()}
+
+    attributes: dict[str, Attribute] = {}
+    attrs_raw = raw.get("attributes", {})
+    if not isinstance(attrs_raw, dict):
+        raise SchemaError(f"{source}: [attributes] must be a table")
+    for name, spec in attrs_raw.items():
+        where = f"attributes.{name}"
+        if not isinstance(spec, dict):
+            raise SchemaError(f"{source}: {where} must be a table such as "
+                              "{ importance = \"imp_x\", performance = \"perf_x\" }")
+        _unknown(spec, _ATTRIBUTE_KEYS, where, source)
+        imp = _text(spec["importance"], f"{where}.importance", source) if "importance" in spec else None
+        perf = _text(spec["performance"], f"{where}.performance", source) if "performance" in spec else None
+        if imp is None and perf is None:
+            raise SchemaError(f"{source}: {where} needs an 'importance' or a 'performance' column")
+        scale = None
+        if "scale" in spec:
+            s = spec["scale"]
+            if (not isinstance(s, list) or len(s) != 2
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in s)
+                    or not s[0] < s[1]):
+                raise SchemaError(f"{source}: {where}.scale must be [low, high] with low < high, "
+                                  f"found {s!r}")
+            scale = (float(s[0]), float(s[1]))
+        label = spec.get("label")
+        if label is not None and not isinstance(label, str):
+            raise SchemaError(f"{source}: {where}.label must be text, found {label!r}")
+        attributes[name] = Attribute(name, imp, perf, scale, label,
+                                     _codes(spec.get("missing", []), f"{where}.missing", source))
+
+    seg = raw.get("segmentation", {})
+    if not isinstance(seg, dict):
+        raise SchemaError(f"{source}: [segmentation] must be a table")
+    _unknown(seg, _SEGMENTATION_KEYS, "[segmentation]", source)
+    basis = seg.get("basis", [])
+    profile = seg.get("profile", [])
+    for key, value in (("basis", basis), ("profile", profile)):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SchemaError(f"{source}: segmentation.{key} must be a list of column names or "
+                              f"patterns such as [\"imp_*\"], found {value!r}")
+    k = seg.get("k", "auto")
+    if not (k == "auto" or (isinstance(k, int) and not isinstance(k, bool) and k >= 1)):
+        raise SchemaError(f"{source}: segmentation.k must be \"auto\" or a whole number >= 1, "
+                          f"found {k!r}")
+
+    order_raw = raw.get("order", {})
+    if not isinstance(order_raw, dict) or not all(
+            isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+            for v in order_raw.values()):
+        raise SchemaError(f"{source}: [order] maps a column to its levels, lowest first, e.g. "
+                          "frequency = [\"Never\", \"Sometimes\", \"Often\"]")
+    order = {col: tuple(levels) for col, levels in order_raw.items()}
+
+    return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
+                  basis=tuple(basis), profile=tuple(profile), k=k, order=order, source=source)
