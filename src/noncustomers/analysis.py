@@ -18,8 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import ClusterMixin
-from sklearn.impute import SimpleImputer
-from sklearn.preprocessing import StandardScaler
 
 from noncustomers.analytics.canvas import strategy_canvas
 from noncustomers.analytics.errc import ERRC_ACTIONS, ErrcRules, errc_grid
@@ -28,7 +26,8 @@ from noncustomers.analytics.weighted import rescale, weighted_mean
 from noncustomers.embedding import map_coordinates
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS, UNCLASSIFIED
-from noncustomers.segmentation import Segmentation, basis_matrix, segment_tiers
+from noncustomers.segmentation import (Segmentation, basis_matrix, segment_tiers,
+                                       standardize_basis)
 from noncustomers.tiers import assign_tiers
 
 __all__ = ["Analysis", "analyze", "OUTPUT_FILES"]
@@ -167,12 +166,7 @@ def _versions() -> dict[str, str]:
 
 def map_matrix(panel: Panel) -> np.ndarray:
     """The basis answers of every respondent, median-imputed and weighted-standardised."""
-    X = basis_matrix(panel).to_numpy(dtype=float)
-    if X.shape[1] == 0:
-        return X
-    X[:, np.all(np.isnan(X), axis=0)] = 0.0
-    X = SimpleImputer(strategy="median").fit_transform(X)
-    return StandardScaler().fit_transform(X, sample_weight=panel.weights)
+    return standardize_basis(basis_matrix(panel).to_numpy(dtype=float), panel.weights)
 
 
 def noncustomer_curves(panel: Panel, tiers: pd.Series) -> tuple[dict[str, float], dict[str, float]]:

@@ -76,8 +76,8 @@ def _row(panel: pd.DataFrame, id_col: str, i: int) -> str:
 def _numeric(frame: pd.DataFrame, column: str, source: str, id_col: str, role: str) -> np.ndarray:
     raw = frame[column]
     if pd.api.types.is_bool_dtype(raw):
-        return raw.astype(float).to_numpy()
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        return raw.to_numpy(dtype=float, copy=True)
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
     bad = np.flatnonzero(np.isnan(values) & raw.notna().to_numpy())
     if bad.size:
         i = int(bad[0])

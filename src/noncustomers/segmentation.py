@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from noncustomers.panel import Panel
 from noncustomers.schema import UNCLASSIFIED
 
-__all__ = ["AutoKMeans", "Segmentation", "basis_matrix", "segment_tiers"]
+__all__ = ["AutoKMeans", "Segmentation", "basis_matrix", "segment_tiers", "standardize_basis"]
 
 MIN_SEGMENTABLE = 20  # below this many respondents a tier is one segment
 
@@ -132,9 +132,11 @@ def basis_matrix(panel: Panel) -> pd.DataFrame:
     return panel.answers[columns] if columns else pd.DataFrame(index=panel.data.index)
 
 
-def _preprocess(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+def standardize_basis(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Median-impute then weighted-standardise; constant or empty columns become 0."""
-    X = X.copy()
+    X = np.array(X, dtype=float, copy=True)
+    if X.shape[1] == 0:
+        return X
     all_missing = np.all(np.isnan(X), axis=0)
     X[:, all_missing] = 0.0
     X = SimpleImputer(strategy="median").fit_transform(X)
@@ -183,7 +185,7 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
         if basis.shape[1] == 0 or rows.size < MIN_SEGMENTABLE or k == 1:
             raw = np.zeros(rows.size, dtype=int)
         else:
-            X = _preprocess(basis[rows], w)
+            X = standardize_basis(basis[rows], w)
             if clusterer is None:
                 model = AutoKMeans(n_clusters=k, random_state=seed)
             else:
