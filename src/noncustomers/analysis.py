@@ -96,7 +96,7 @@ class Analysis:
             tiers_out[tier] = {"n": int(mask.sum()),
                                "share": round(float(w[mask].sum() / total), _DECIMALS)}
         segments_out = {}
-        for seg in self.gaps["group"].unique():
+        for seg in group_masks(self.tiers, self.segments, self.tier_order):
             mask = (self.segments == seg).to_numpy()
             if seg in tiers_out or seg == "all" or not mask.any():
                 continue

@@ -24,7 +24,7 @@ from sklearn.utils import check_random_state
 
 from noncustomers.errors import NoncustomersError
 
-__all__ = ["MAP_METHODS", "map_coordinates", "warm_umap"]
+__all__ = ["MAP_METHODS", "is_warm", "map_coordinates", "warm_umap"]
 
 MAP_METHODS = ("umap", "pca")
 _warm_lock = threading.Lock()
@@ -58,9 +58,15 @@ def warm_umap() -> None:
     with _warm_lock:
         if _warm:
             return
-        X = check_random_state(0).normal(size=(300, 4))
-        _umap(X, seed=0, max_fit=300)
+        # Large enough to take the code paths of a real panel, fit and transform.
+        X = check_random_state(0).normal(size=(1200, 6))
+        _umap(X, seed=0, max_fit=1000)
         _warm = True
+
+
+def is_warm() -> bool:
+    """Whether :func:`warm_umap` has run in this process."""
+    return _warm
 
 
 def map_coordinates(X: np.ndarray, method: str = "pca", seed: int = 0,

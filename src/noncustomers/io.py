@@ -32,6 +32,12 @@ def _sniff_delimiter(path: Path) -> str:
         return ","  # a single-column file has no delimiter to find
 
 
+def _text_dtypes(header: pd.Index, text_columns: tuple[str, ...]) -> dict[str, str]:
+    """dtype mapping for the text columns, keyed by the header as written (the header is
+    stripped of surrounding spaces only after reading, so ' id ' must still match 'id')."""
+    return {raw: "string" for raw in header if str(raw).strip() in text_columns}
+
+
 def read_table(path: str | Path, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a panel file by its extension.
 
@@ -54,16 +60,17 @@ def read_table(path: str | Path, text_columns: tuple[str, ...] = ()) -> pd.DataF
     if suffix not in SUPPORTED_SUFFIXES:
         raise DataError(f"{path}: unsupported file type '{suffix}'; expected one of "
                         f"{', '.join(SUPPORTED_SUFFIXES)}")
-    dtype = {c: "string" for c in text_columns}
     try:
-        if suffix in (".tsv", ".tab"):
-            frame = pd.read_csv(path, sep="\t", encoding="utf-8-sig", dtype=dtype,
+        if suffix in (".tsv", ".tab", ".csv", ".txt"):
+            sep = "\t" if suffix in (".tsv", ".tab") else _sniff_delimiter(path)
+            header = pd.read_csv(path, sep=sep, encoding="utf-8-sig", nrows=0).columns
+            frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig",
+                                dtype=_text_dtypes(header, text_columns),
                                 keep_default_na=False, na_values=NA_VALUES)
-        elif suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path, sep=_sniff_delimiter(path), encoding="utf-8-sig",
-                                dtype=dtype, keep_default_na=False, na_values=NA_VALUES)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=dtype, keep_default_na=False, na_values=NA_VALUES)
+            header = pd.read_excel(path, nrows=0).columns
+            frame = pd.read_excel(path, dtype=_text_dtypes(header, text_columns),
+                                  keep_default_na=False, na_values=NA_VALUES)
         else:
             frame = pd.read_parquet(path)
     except DataError:

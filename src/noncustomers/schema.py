@@ -13,8 +13,7 @@ The format is a public contract, documented in the README::
     unexplored = "true"
 
     [attributes]
-    price = { importance = "imp_price", performance = "perf_price", scale = [1, 5],
-              label = "Low price", missing = [6] }
+    price = { importance = "imp_price", performance = "perf_price", scale = [1, 5], label = "Low price", missing = [6] }
 
     [segmentation]
     basis = ["imp_*"]

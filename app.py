@@ -1,0 +1,31 @@
+"""Streamlit entry point: page config and navigation only.
+
+Run with ``make app`` (or ``streamlit run app.py``). Every page is a short
+script in src/noncustomers/ui/pages over the library's functions.
+"""
+
+import streamlit as st
+
+from noncustomers.ui import sidebar, state
+
+
+def main() -> None:
+    st.set_page_config(page_title="noncustomers", page_icon=":material/water:", layout="wide")
+    state.start_umap_warmup()
+    pages = "src/noncustomers/ui/pages"
+    navigation = st.navigation([
+        st.Page(f"{pages}/overview.py", title="Tier sizes", icon=":material/groups:",
+                default=True),
+        st.Page(f"{pages}/map.py", title="Map", icon=":material/scatter_plot:"),
+        st.Page(f"{pages}/gaps.py", title="Gaps", icon=":material/compare_arrows:"),
+        st.Page(f"{pages}/canvas.py", title="Strategy canvas", icon=":material/show_chart:"),
+        st.Page(f"{pages}/errc.py", title="ERRC grid", icon=":material/grid_view:"),
+    ])
+    sidebar.render()
+    navigation.run()
+
+
+# Streamlit runs this file as __main__; the map worker process (spawned, see
+# noncustomers.ui.state) re-imports it as __mp_main__ and must not start the app.
+if __name__ == "__main__":
+    main()

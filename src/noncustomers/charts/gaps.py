@@ -1,0 +1,66 @@
+"""Gap chart: importance vs performance per attribute for one group (a dumbbell)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from noncustomers.charts.theme import IMPORTANCE_COLOR, PERFORMANCE_COLOR, style
+
+__all__ = ["plot_gaps"]
+
+
+def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """One row per attribute, sorted by gap (largest unmet need on top).
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        The gaps table (``noncustomers.analytics.gaps``).
+    group : str
+        ``all``, a tier or a segment.
+    labels : mapping, optional
+        attribute -> display label.
+    """
+    labels = labels or {}
+    rows = gaps[gaps["group"] == group].copy()
+    if rows.empty:
+        raise ValueError(f"group '{group}' is not in the gaps table")
+    rows["label"] = [labels.get(a, a) for a in rows["attribute"]]
+    perf_name = "Industry performance (as rated by this group)"
+    if rows["performance"].isna().all() and (gaps["group"] == "all").any():
+        # Never-users cannot rate the offering: compare with what users rate it.
+        overall = gaps[gaps["group"] == "all"].set_index("attribute")["performance"]
+        rows["performance"] = rows["attribute"].map(overall).to_numpy()
+        rows["gap"] = rows["importance"] - rows["performance"]
+        perf_name = "Industry performance (as rated by users; this group has not used it)"
+    rows = rows.sort_values("gap", ascending=False, na_position="last")
+    fig = go.Figure()
+    for r in rows.itertuples():
+        if not (np.isnan(r.importance) or np.isnan(r.performance)):
+            color = IMPORTANCE_COLOR if r.gap > 0 else PERFORMANCE_COLOR
+            fig.add_trace(go.Scatter(x=[r.performance, r.importance], y=[r.label, r.label],
+                                     mode="lines", line={"color": color, "width": 5},
+                                     opacity=0.35, showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=rows["importance"], y=rows["label"], mode="markers", name="Importance to this group",
+        marker={"size": 16, "color": IMPORTANCE_COLOR, "symbol": "circle"},
+        customdata=np.c_[rows["gap"], rows["opportunity"]],
+        hovertemplate="%{y}<br>importance %{x:.1f}<br>gap %{customdata[0]:.1f}"
+                      "<br>opportunity %{customdata[1]:.1f}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=rows["performance"], y=rows["label"], mode="markers",
+        name=perf_name,
+        marker={"size": 16, "color": PERFORMANCE_COLOR, "symbol": "diamond"},
+        hovertemplate="%{y}<br>performance %{x:.1f}<extra></extra>"))
+    fig.update_xaxes(range=[0, 10.3], title="Score, 0-10", dtick=1)
+    fig.update_yaxes(autorange="reversed", title=None, tickfont={"size": 16})
+    fig.update_layout(legend={"orientation": "h", "y": -0.12, "x": 0})
+    n = int(rows["n"].iloc[0])
+    weighted = float(rows["weighted_n"].iloc[0])
+    return style(fig, f"What '{group}' values vs what the industry delivers",
+                 f"Weighted means rescaled to 0-10; sorted by gap (importance - performance). "
+                 f"n = {n:,} (weighted {weighted:,.0f})")

@@ -1,0 +1,1 @@
+"""The Streamlit front end: the only code that imports streamlit."""

@@ -1,0 +1,45 @@
+"""Tier sizes: who buys, and who does not yet."""
+
+import pandas as pd
+import streamlit as st
+
+from noncustomers.charts import plot_tier_sizes
+from noncustomers.schema import NON_CUSTOMER_TIERS
+from noncustomers.ui import state
+from noncustomers.ui.widgets import show_chart
+
+TIER_MEANING = {
+    "customers": "buy from the industry today",
+    "soon-to-be": "on the edge: buy minimally and reluctantly, ready to leave",
+    "refusing": "considered or tried it, and chose against it",
+    "unexplored": "never saw the industry's offering as an option for them",
+    "unclassified": "matched no tier rule (check the schema)",
+}
+
+analysis = state.require()
+summary = analysis.summary()
+tiers = summary["tiers"]
+st.title("Who buys, and who does not yet")
+
+non_customer_share = sum(tiers[t]["share"] for t in NON_CUSTOMER_TIERS if t in tiers)
+cols = st.columns(3)
+cols[0].metric("Respondents", f"{summary['n']:,}")
+cols[1].metric("Customers (weighted)", f"{tiers['customers']['share']:.0%}")
+cols[2].metric("Non-customers (weighted)", f"{non_customer_share:.0%}",
+               help="Soon-to-be, refusing and unexplored together: the blue-ocean demand.")
+
+if tiers["unclassified"]["n"]:
+    st.warning(f"{tiers['unclassified']['n']:,} respondents matched no tier rule; they are "
+               "kept as 'unclassified'. Add a catch-all rule such as unexplored = \"true\".")
+
+show_chart(plot_tier_sizes(tiers), key="tier_sizes")
+
+rules = analysis.panel.schema.tiers
+table = pd.DataFrame([
+    {"tier": t, "who": TIER_MEANING[t], "rule": rules[t].text if t in rules else "(no rule matched)",
+     "respondents": v["n"], "weighted share": f"{v['share']:.1%}"}
+    for t, v in tiers.items() if t != "unclassified" or v["n"]
+])
+st.dataframe(table, hide_index=True, width="stretch")
+st.caption("Rules are tried top to bottom; the first that matches places the respondent. "
+           "Shares use the survey weights.")

@@ -1,0 +1,135 @@
+"""Loading, caching and sharing the current analysis across pages.
+
+Analyses are cached by content (file bytes, schema text, seed), so switching
+pages or returning to the sample never recomputes; the UMAP kernels are
+compiled once per server process in a background thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import tempfile
+import warnings
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from noncustomers.analysis import Analysis, analyze, map_matrix
+from noncustomers.embedding import is_warm as embedding_is_warm
+from noncustomers.embedding import map_coordinates, warm_umap
+from noncustomers.errors import NoncustomersError
+from noncustomers.panel import read_panel
+from noncustomers.sample import sample_paths
+from noncustomers.schema import parse_schema
+
+__all__ = ["Loaded", "load", "current", "require", "map_for", "start_umap_warmup",
+           "umap_ready"]
+
+_KEY = "noncustomers.loaded"
+
+
+@dataclass
+class Loaded:
+    """What the sidebar loaded: the analysis, or the one-sentence reason it failed."""
+
+    key: str
+    panel_name: str
+    schema_name: str
+    analysis: Analysis | None
+    error: str | None
+    notes: list[str]
+
+
+@st.cache_data(show_spinner="Reading and analysing the panel…", max_entries=8)
+def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
+             seed: int) -> tuple[Analysis | None, str | None, list[str]]:
+    with tempfile.TemporaryDirectory(prefix="noncustomers-") as tmp:
+        path = Path(tmp) / Path(panel_name).name
+        path.write_bytes(panel_bytes)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", UserWarning)
+                schema = parse_schema(schema_text, source=schema_name)
+                panel = read_panel(path, schema)
+                result = analyze(panel, seed=seed, map="pca")
+            notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+            result.panel.source = panel_name
+            return result, None, notes
+        except NoncustomersError as exc:
+            return None, str(exc).replace(str(path), panel_name), []
+
+
+def load(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
+         seed: int) -> Loaded:
+    """Analyse (or fetch from cache) and remember as the current analysis."""
+    key = hashlib.sha256(panel_bytes + schema_text.encode() + str(seed).encode()).hexdigest()[:16]
+    analysis, error, notes = _analyse(panel_bytes, panel_name, schema_text, schema_name, seed)
+    loaded = Loaded(key, panel_name, schema_name, analysis, error, notes)
+    st.session_state[_KEY] = loaded
+    return loaded
+
+
+def load_sample(seed: int) -> Loaded:
+    panel, schema = sample_paths()
+    return load(panel.read_bytes(), panel.name, schema.read_text(encoding="utf-8"), schema.name,
+                seed)
+
+
+def clear() -> None:
+    st.session_state.pop(_KEY, None)
+
+
+def current() -> Loaded | None:
+    return st.session_state.get(_KEY)
+
+
+def require() -> Analysis:
+    """The current analysis; shows why there is none and stops the page otherwise."""
+    loaded = current()
+    if loaded is None or loaded.analysis is None:
+        st.error(loaded.error if loaded and loaded.error else
+                 "No panel loaded yet: choose the sample or upload a panel and its schema in "
+                 "the sidebar.")
+        st.stop()
+    return loaded.analysis
+
+
+# UMAP runs in one long-lived worker process per server.  Compiling umap-learn's
+# numba kernels holds the GIL for about a minute: in a thread of the server it
+# froze every page for that long, in a worker process it freezes nothing.  The
+# worker is started and warmed once (st.cache_resource) when the app first runs.
+# NONCUSTOMERS_MAP_WORKER=inline computes in the server process instead (tests,
+# which share one warm fit in the test process).
+IN_PROCESS = os.environ.get("NONCUSTOMERS_MAP_WORKER", "process") == "inline"
+
+
+@st.cache_resource
+def start_umap_warmup() -> tuple[ProcessPoolExecutor | None, Future | None]:
+    """Start the map worker and warm it (compile UMAP) once per server process."""
+    if IN_PROCESS:
+        return None, None
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return pool, pool.submit(warm_umap)
+
+
+def umap_ready() -> bool:
+    """True when a UMAP map will come back in seconds rather than a minute."""
+    if IN_PROCESS:
+        return embedding_is_warm()
+    _, warm = start_umap_warmup()
+    return warm.done()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_for(key: str, method: str, seed: int, _analysis: Analysis) -> np.ndarray:
+    """2-D coordinates of the analysis ``key`` (cached per key, method and seed)."""
+    X = map_matrix(_analysis.panel)
+    pool, _ = start_umap_warmup()
+    if method == "pca" or pool is None:
+        return map_coordinates(X, method=method, seed=seed)
+    return pool.submit(map_coordinates, X, method, seed).result()

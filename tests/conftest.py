@@ -1,0 +1,89 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# =============================================================================================
+# Core-library fixtures (used by test_rules, test_schema, test_panel, test_gaps,
+# test_segmentation, test_cli).  Other fixture blocks may be added below this one; please keep
+# the names in this block stable.
+# =============================================================================================
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "sample_data"
+
+# A tiny valid panel + schema: 6 respondents, two tiers, one rated attribute (1-5, with a
+# schema-wide "don't know" code 9 and an attribute-specific "not applicable" code 6).
+TINY_SCHEMA = """\
+id = "rid"
+weight = "w"
+missing = [9]
+
+[tiers]
+customers  = "member == 'yes' and visits >= 4"
+unexplored = "true"
+
+[attributes]
+price = { importance = "imp_price", performance = "perf_price", scale = [1, 5], label = "Low price", missing = [6] }
+
+[segmentation]
+basis = ["imp_*"]
+k = "auto"
+"""
+
+TINY_CSV = """\
+rid,w,member,visits,imp_price,perf_price
+001,1,yes,5,5,4
+002,2,yes,8,3,4
+003,1,no,0,9,5
+004,3,no,1,4,
+005,1,no,,1,6
+006,2,no,2,,3
+"""
+
+
+@pytest.fixture(scope="session")
+def gym_panel_path() -> Path:
+    """The 5,000-respondent sample panel (CSV)."""
+    return SAMPLE_DIR / "gym_panel.csv"
+
+
+@pytest.fixture(scope="session")
+def gym_schema_path() -> Path:
+    return SAMPLE_DIR / "gym_schema.toml"
+
+
+@pytest.fixture(scope="session")
+def gym_truth_path() -> Path:
+    """Planted tier and segment of every sample respondent."""
+    return SAMPLE_DIR / "gym_panel_truth.csv"
+
+
+@pytest.fixture
+def write_tiny_panel(tmp_path):
+    """Return ``write(csv_text=TINY_CSV, schema_text=TINY_SCHEMA, name="panel.csv")``.
+
+    It writes both files into a fresh folder under ``tmp_path`` and returns
+    ``(panel_path, schema_path)``.  ``csv_text`` may be ``bytes`` (written as is).
+    """
+    counter = iter(range(10_000))
+
+    def write(csv_text: str | bytes = TINY_CSV, schema_text: str = TINY_SCHEMA,
+              name: str = "panel.csv") -> tuple[Path, Path]:
+        folder = tmp_path / f"tiny{next(counter)}"
+        folder.mkdir()
+        panel_path = folder / name
+        if isinstance(csv_text, bytes):
+            panel_path.write_bytes(csv_text)
+        else:
+            panel_path.write_text(csv_text, encoding="utf-8")
+        schema_path = folder / "schema.toml"
+        schema_path.write_text(schema_text, encoding="utf-8")
+        return panel_path, schema_path
+
+    return write
+
+# ============================== end of core-library fixtures ================================

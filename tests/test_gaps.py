@@ -1,0 +1,273 @@
+"""Weighted statistics, the gaps table and the ERRC grid, against hand-computed numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from noncustomers.analysis import analyze
+from noncustomers.analytics import (ERRC_ACTIONS, GAP_COLUMNS, ErrcRules, errc_grid, rescale,
+                                    strategy_canvas, top_box_share, weighted_mean)
+from noncustomers.analytics.weighted import top_box_threshold
+from noncustomers.panel import panel_from_frame
+from noncustomers.schema import parse_schema
+
+# ---- weighted statistics ---------------------------------------------------------------------
+
+
+def test_rescale_1_5_to_0_10():
+    np.testing.assert_allclose(rescale([1, 2, 3, 4, 5], (1, 5)), [0, 2.5, 5, 7.5, 10])
+
+
+def test_rescale_other_scales_and_nan():
+    np.testing.assert_allclose(rescale([1, 4, 7], (1, 7)), [0, 5, 10])
+    np.testing.assert_allclose(rescale([0, 1], (0, 1)), [0, 10])
+    out = rescale([np.nan, 3], (1, 5))
+    assert np.isnan(out[0]) and out[1] == 5
+
+
+def test_weighted_mean_skips_nan():
+    # (1*1 + 3*3) / (1 + 3) = 2.5; the NaN's weight 5 is left out
+    assert weighted_mean(np.array([1.0, 3.0, np.nan]), np.array([1.0, 3.0, 5.0])) == 2.5
+    # unweighted: (2 + 4 + 9) / 3 = 5
+    assert weighted_mean(np.array([2.0, 4.0, 9.0]), np.ones(3)) == 5.0
+
+
+def test_weighted_mean_all_missing_is_nan():
+    assert math.isnan(weighted_mean(np.array([np.nan, np.nan]), np.array([1.0, 2.0])))
+    assert math.isnan(weighted_mean(np.array([]), np.array([])))
+
+
+@pytest.mark.parametrize("scale, first_top_point", [((1, 5), 4), ((1, 7), 6), ((0, 1), 1),
+                                                    ((0, 10), 8), ((1, 10), 8)])
+def test_top_box_threshold(scale, first_top_point):
+    # The top box is the top quarter of the scale: its lowest scale point is 4 on 1-5,
+    # 6 on 1-7 and 1 on 0/1.
+    lo, hi = scale
+    threshold = top_box_threshold(scale)
+    assert first_top_point - 1 < threshold <= first_top_point
+    points = np.arange(lo, hi + 1, dtype=float)
+    in_top = [top_box_share(np.array([p]), np.ones(1), scale) == 1.0 for p in points]
+    assert [p for p, top in zip(points, in_top) if top] == list(range(first_top_point, hi + 1))
+
+
+def test_top_box_threshold_on_1_5_is_exactly_4():
+    assert top_box_threshold((1, 5)) == 4
+
+
+def test_top_box_share_weighted_with_nan():
+    values = np.array([5.0, 4.0, 3.0, np.nan, 1.0])
+    weights = np.array([1.0, 2.0, 3.0, 10.0, 4.0])
+    # top box (>= 4): weights 1 + 2 = 3 of the non-missing 1 + 2 + 3 + 4 = 10
+    assert top_box_share(values, weights, (1, 5)) == pytest.approx(0.3)
+    assert math.isnan(top_box_share(np.array([np.nan]), np.ones(1), (1, 5)))
+
+
+# ---- the gaps table on a hand-built panel ----------------------------------------------------
+
+SCHEMA = """
+id = "id"
+weight = "w"
+missing = [9]
+
+[tiers]
+customers  = "member == 'yes'"
+unexplored = "true"
+
+[attributes]
+price = { importance = "imp_price", performance = "perf_price", scale = [1, 5], missing = [6] }
+hours = { performance = "perf_hours", scale = [1, 5] }
+"""
+
+# price on 1-5 rescales to 0-10 as 1->0, 2->2.5, 3->5, 4->7.5, 5->10.
+#        id   w  member  imp_price            perf_price             perf_hours
+ROWS = [("r1", 1, "yes", 5, 4, 3),
+        ("r2", 2, "yes", 3, 4, 5),
+        ("r3", 1, "no", 9, 5, 1),          # imp 9 = schema-wide "don't know"
+        ("r4", 3, "no", 4, None, 4),       # perf blank
+        ("r5", 1, "no", 1, 6, 2),          # perf 6 = price's own "not applicable"
+        ("r6", 2, "no", None, 3, 5)]       # imp blank
+
+
+@pytest.fixture(scope="module")
+def gaps() -> pd.DataFrame:
+    frame = pd.DataFrame(ROWS, columns=["id", "w", "member", "imp_price", "perf_price",
+                                        "perf_hours"])
+    panel = panel_from_frame(frame, parse_schema(SCHEMA))
+    result = analyze(panel, map=None, k=1)
+    assert result.tiers.tolist() == ["customers"] * 2 + ["unexplored"] * 4
+    return result.gaps
+
+
+def _row(gaps: pd.DataFrame, group: str, attribute: str) -> dict:
+    hit = gaps[(gaps["group"] == group) & (gaps["attribute"] == attribute)]
+    assert len(hit) == 1
+    return hit.iloc[0].to_dict()
+
+
+def test_gaps_columns_and_groups(gaps):
+    assert list(gaps.columns) == GAP_COLUMNS == [
+        "group", "attribute", "importance", "performance", "gap", "importance_t2b",
+        "performance_t2b", "opportunity", "n", "weighted_n"]
+    # all, then the tiers, then the segments (k=1: one per tier); attributes in schema order
+    assert gaps["group"].tolist() == [g for g in ("all", "customers", "unexplored",
+                                                  "customers-1", "unexplored-1")
+                                      for _ in range(2)]
+    assert gaps["attribute"].tolist() == ["price", "hours"] * 5
+
+
+def _expect(row: dict, **expected) -> None:
+    for key, value in expected.items():
+        assert row[key] == pytest.approx(value, abs=1e-12), key
+
+
+def test_gaps_all(gaps):
+    # All 6 rows; weights 1, 2, 1, 3, 1, 2 -> weighted_n = 10.
+    # importance answered by r1 (5 -> 10, w1), r2 (3 -> 5, w2), r4 (4 -> 7.5, w3),
+    #   r5 (1 -> 0, w1): (10 + 10 + 22.5 + 0) / (1 + 2 + 3 + 1) = 42.5 / 7 = 6.0714...
+    # performance by r1 (4 -> 7.5, w1), r2 (4 -> 7.5, w2), r3 (5 -> 10, w1), r6 (3 -> 5, w2):
+    #   (7.5 + 15 + 10 + 10) / 6 = 42.5 / 6 = 7.0833...
+    # importance t2b (>= 4): r1 + r4 = 1 + 3 of 7 -> 4/7 * 10 = 40/7 = 5.714...
+    # performance t2b: r1 + r2 + r3 = 4 of 6 -> 20/3 = 6.667
+    # opportunity = 40/7 + max(40/7 - 20/3, 0) = 40/7 (the gap term is negative, clamped)
+    _expect(_row(gaps, "all", "price"),
+            importance=42.5 / 7, performance=42.5 / 6, gap=42.5 / 7 - 42.5 / 6,
+            importance_t2b=40 / 7, performance_t2b=20 / 3, opportunity=40 / 7,
+            n=6, weighted_n=10.0)
+
+
+def test_gaps_tier_unexplored(gaps):
+    # r3..r6, weights 1, 3, 1, 2 -> n 4, weighted_n 7.
+    # importance: r4 (7.5, w3), r5 (0, w1): 22.5 / 4 = 5.625   (r3 is code 9, r6 blank)
+    # performance: r3 (10, w1), r6 (5, w2): 20 / 3 = 6.667   (r4 blank, r5 is code 6)
+    # gap = 5.625 - 20/3 = -1.0417
+    # importance t2b: r4 -> 3/4 -> 7.5; performance t2b: r3 -> 1/3 -> 3.333
+    # opportunity = 7.5 + max(7.5 - 10/3, 0) = 15 - 10/3 = 11.667
+    _expect(_row(gaps, "unexplored", "price"),
+            importance=5.625, performance=20 / 3, gap=5.625 - 20 / 3,
+            importance_t2b=7.5, performance_t2b=10 / 3, opportunity=15 - 10 / 3,
+            n=4, weighted_n=7.0)
+    # with k=1 the single segment holds the same rows as its tier
+    seg = _row(gaps, "unexplored-1", "price")
+    tier = _row(gaps, "unexplored", "price")
+    assert seg.pop("group") == "unexplored-1" and tier.pop("group") == "unexplored"
+    assert seg == pytest.approx(tier)
+
+
+def test_gaps_tier_customers(gaps):
+    # r1 (w1), r2 (w2) -> n 2, weighted_n 3.
+    # importance: (10*1 + 5*2) / 3 = 20/3; performance: (7.5*1 + 7.5*2) / 3 = 7.5
+    # importance t2b: r1 -> 1/3 -> 3.333; performance t2b: both -> 10
+    # opportunity = 10/3 + max(10/3 - 10, 0) = 10/3
+    _expect(_row(gaps, "customers", "price"),
+            importance=20 / 3, performance=7.5, gap=20 / 3 - 7.5,
+            importance_t2b=10 / 3, performance_t2b=10.0, opportunity=10 / 3,
+            n=2, weighted_n=3.0)
+
+
+def test_attribute_with_only_performance(gaps):
+    # hours, all: 3, 5, 1, 4, 2, 5 -> 5, 10, 0, 7.5, 2.5, 10 with weights 1, 2, 1, 3, 1, 2:
+    #   (5 + 20 + 0 + 22.5 + 2.5 + 20) / 10 = 7.0; t2b: r2 + r4 + r6 = 7 of 10 -> 7.0
+    row = _row(gaps, "all", "hours")
+    _expect(row, performance=7.0, performance_t2b=7.0, n=6, weighted_n=10.0)
+    for key in ("importance", "gap", "importance_t2b", "opportunity"):
+        assert math.isnan(row[key]), key
+    # customers: (5*1 + 10*2) / 3 = 25/3; t2b: r2 -> 2/3 -> 20/3
+    _expect(_row(gaps, "customers", "hours"), performance=25 / 3, performance_t2b=20 / 3)
+
+
+def test_strategy_canvas_from_gaps(gaps):
+    canvas = strategy_canvas(gaps, ["customers", "unexplored"])
+    assert list(canvas.columns) == ["curve", "attribute", "level"]
+    industry = canvas[canvas["curve"] == "industry offering"].set_index("attribute")["level"]
+    assert industry["price"] == pytest.approx(42.5 / 6)
+    assert industry["hours"] == pytest.approx(7.0)
+    unexplored = canvas[canvas["curve"] == "unexplored"].set_index("attribute")["level"]
+    assert unexplored["price"] == pytest.approx(5.625)
+    assert math.isnan(unexplored["hours"])
+
+
+# ---- ERRC grid -------------------------------------------------------------------------------
+
+RULES = ErrcRules(valued=5.0, hardly_offered=3.0, under_delivered=1.0, over_delivered=3.0,
+                  barely_valued=2.0)
+
+IMPORTANCE = {
+    "kids": 6.0,       # valued, hardly offered (2 < 3)                         -> create
+    "gap_big": 9.0,    # valued, perf 2.5 < 3: create beats raise (gap 6.5 >= 1)  -> create
+    "welcome": 5.5,    # valued, 5.5 - 4.5 = 1.0 >= 1, perf 4.5 >= 3              -> raise
+    "edge_raise": 5.0,  # valued at the threshold, perf exactly 3 is not "hardly" -> raise
+    "spa": 1.5,        # 5 - 1.5 = 3.5 >= 3 over-delivered, 1.5 < 2               -> eliminate
+    "machines": 2.5,   # 6 - 2.5 = 3.5 >= 3, but 2.5 >= 2 is valued somewhat       -> reduce
+    "edge_reduce": 2.0,  # 5 - 2 = 3 >= 3, 2 is not < 2                           -> reduce
+    "price": 4.0,      # 6 - 4 = 2 < 3, not valued enough to raise                -> stays
+    "no_perf": 8.0,    # no performance rating                                    -> left out
+    "nan_imp": float("nan"),  # missing importance                                -> left out
+}
+PERFORMANCE = {"kids": 2.0, "gap_big": 2.5, "welcome": 4.5, "edge_raise": 3.0, "spa": 5.0,
+               "machines": 6.0, "edge_reduce": 5.0, "price": 6.0, "nan_imp": 5.0,
+               "perf_only": 4.0}
+
+
+def test_errc_grid_every_cell_with_custom_rules():
+    grid, evidence = errc_grid(IMPORTANCE, PERFORMANCE, RULES)
+    assert grid == {"eliminate": ["spa"], "reduce": ["machines", "edge_reduce"],
+                    "raise": ["welcome", "edge_raise"], "create": ["kids", "gap_big"]}
+    assert list(grid) == list(ERRC_ACTIONS) == ["eliminate", "reduce", "raise", "create"]
+    # at most one cell per attribute
+    placed = [a for cell in grid.values() for a in cell]
+    assert len(placed) == len(set(placed))
+    # evidence for every attribute with both ratings, including the one left as is
+    assert set(evidence) == {"kids", "gap_big", "welcome", "edge_raise", "spa", "machines",
+                             "edge_reduce", "price"}
+    assert evidence["price"] == {"action": None, "noncustomer_importance": 4.0,
+                                 "industry_performance": 6.0, "gap": -2.0}
+    assert evidence["gap_big"]["action"] == "create"
+    assert evidence["gap_big"]["gap"] == 6.5
+    for name, facts in evidence.items():
+        assert facts["action"] is None or name in grid[facts["action"]]
+
+
+def test_errc_grid_default_rules_place_the_same_numbers_differently():
+    # Defaults: valued 6, hardly_offered 3.5, under_delivered 1.5, over_delivered 2,
+    # barely_valued 3.5.
+    grid, evidence = errc_grid(IMPORTANCE, PERFORMANCE)
+    assert grid == {
+        "eliminate": ["spa", "machines", "edge_reduce"],  # 2.5 and 2 are < 3.5 now
+        "reduce": ["price"],                               # 6 - 4 = 2 >= 2, 4 >= 3.5
+        "raise": [],                                       # 5.5 and 5 are not >= 6
+        "create": ["kids", "gap_big"],
+    }
+    assert evidence["welcome"]["action"] is None
+
+
+def test_errc_grid_create_beats_raise():
+    # valued, under-delivered by 8 and hardly offered: only create
+    grid, _ = errc_grid({"x": 9.0}, {"x": 1.0})
+    assert grid["create"] == ["x"] and grid["raise"] == []
+    # the same attribute delivered at 3.5 is no longer "hardly offered": raise
+    grid, _ = errc_grid({"x": 9.0}, {"x": 3.5})
+    assert grid["create"] == [] and grid["raise"] == ["x"]
+
+
+def test_errc_rules_as_dict():
+    assert RULES.as_dict() == {"valued": 5.0, "hardly_offered": 3.0, "under_delivered": 1.0,
+                               "over_delivered": 3.0, "barely_valued": 2.0}
+
+
+def test_analyze_passes_errc_rules():
+    frame = pd.DataFrame(ROWS, columns=["id", "w", "member", "imp_price", "perf_price",
+                                        "perf_hours"])
+    panel = panel_from_frame(frame, parse_schema(SCHEMA))
+    # non-customers (r3..r6) value price at 5.625 vs industry 7.083 (see test_gaps_all)
+    lenient = ErrcRules(valued=5.0, hardly_offered=0.0, under_delivered=-2.0)
+    result = analyze(panel, map=None, k=1, errc_rules=lenient)
+    assert result.errc["raise"] == ["price"]
+    assert result.config["errc_rules"] == lenient.as_dict()
+    assert result.errc_evidence["price"]["noncustomer_importance"] == pytest.approx(5.625)
+    assert result.errc_evidence["price"]["industry_performance"] == pytest.approx(42.5 / 6,
+                                                                                  abs=1e-4)
+    assert analyze(panel, map=None, k=1).errc["raise"] == []

@@ -1,0 +1,275 @@
+"""AutoKMeans and segmentation within tiers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import AgglomerativeClustering, KMeans
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from noncustomers.analysis import analyze
+from noncustomers.panel import panel_from_frame
+from noncustomers.schema import parse_schema
+from noncustomers.segmentation import MIN_SEGMENTABLE, AutoKMeans, segment_tiers
+from noncustomers.tiers import assign_tiers
+
+# ---- scikit-learn estimator conventions ------------------------------------------------------
+
+_SAMPLE_WEIGHT_REASON = ("k-means with sample_weight is not equivalent to repeating samples "
+                         "(the k-means++ start depends on n); scikit-learn marks the same checks "
+                         "as expected failures for KMeans itself")
+
+
+def _expected_failed_checks(estimator):
+    # (AutoKMeans takes dense input only, so the sparse variant of the check is not generated.)
+    return {"check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_REASON}
+
+
+@parametrize_with_checks([AutoKMeans(n_clusters=3, random_state=0)],
+                         expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+# ---- AutoKMeans ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=300, centers=[[0, 0], [8, 0], [4, 7]], cluster_std=0.8,
+                      random_state=42)
+    return X, y
+
+
+def test_auto_k_finds_three_blobs(blobs):
+    X, y = blobs
+    model = AutoKMeans(random_state=0).fit(X)
+    assert model.n_clusters_ == 3
+    assert adjusted_rand_score(y, model.labels_) >= 0.95
+    assert model.cluster_centers_.shape == (3, 2)
+    # one selection row per k tried, the chosen k has the best silhouette
+    assert [r["k"] for r in model.selection_] == list(range(2, 9))
+    best = max(model.selection_, key=lambda r: r["silhouette"])
+    assert best["k"] == 3
+    assert set(model.selection_[0]) == {"k", "silhouette", "calinski_harabasz", "inertia"}
+
+
+def test_auto_k_finds_five_blobs_within_k_range():
+    X, y = make_blobs(n_samples=500, centers=5, cluster_std=0.5, center_box=(-20, 20),
+                      random_state=3)
+    model = AutoKMeans(k_range=(2, 6), random_state=1).fit(X)
+    assert model.n_clusters_ == 5
+    assert adjusted_rand_score(y, model.labels_) >= 0.95
+    assert [r["k"] for r in model.selection_] == [2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("k", [2, 4, 5])
+def test_fixed_n_clusters_is_honoured(blobs, k):
+    X, _ = blobs
+    model = AutoKMeans(n_clusters=k, random_state=0).fit(X)
+    assert model.n_clusters_ == k
+    assert np.unique(model.labels_).size == k
+    assert [r["k"] for r in model.selection_] == [k]
+
+
+def test_fixed_k_larger_than_n_is_capped():
+    X = np.arange(4.0).reshape(-1, 1)
+    assert AutoKMeans(n_clusters=10, random_state=0).fit(X).n_clusters_ == 4
+
+
+@pytest.mark.parametrize("params", [{"n_clusters": 0}, {"n_clusters": "many"},
+                                    {"k_range": (1, 4)}, {"k_range": (5, 3)}])
+def test_bad_parameters_raise(blobs, params):
+    with pytest.raises(ValueError):
+        AutoKMeans(**params).fit(blobs[0])
+
+
+def test_same_seed_same_labels():
+    # overlapping blobs, so different starts could well end differently
+    X, _ = make_blobs(n_samples=3000, centers=4, cluster_std=3.0, random_state=7)
+    a = AutoKMeans(random_state=11, n_init=2, silhouette_sample=500).fit(X)
+    b = AutoKMeans(random_state=11, n_init=2, silhouette_sample=500).fit(X)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    assert a.selection_ == b.selection_
+
+
+def test_predict_matches_labels(blobs):
+    X, _ = blobs
+    model = AutoKMeans(random_state=0).fit(X)
+    np.testing.assert_array_equal(model.predict(X), model.labels_)
+    np.testing.assert_array_equal(model.fit_predict(X), model.labels_)
+
+
+def test_sample_weight_pulls_a_centre():
+    # Two groups on a line: {0, 1} and {10, 11}.
+    X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    plain = AutoKMeans(n_clusters=2, random_state=0).fit(X)
+    np.testing.assert_allclose(np.sort(plain.cluster_centers_.ravel()), [0.5, 10.5])
+    # weight 3 on the point at 1: centre (0*1 + 1*3) / 4 = 0.75;
+    # weight 9 on the point at 10: centre (10*9 + 11*1) / 10 = 10.1
+    w = np.array([1.0, 3.0, 9.0, 1.0])
+    weighted = AutoKMeans(n_clusters=2, random_state=0).fit(X, sample_weight=w)
+    np.testing.assert_allclose(np.sort(weighted.cluster_centers_.ravel()), [0.75, 10.1])
+
+
+def test_works_inside_a_pipeline(blobs):
+    X, y = blobs
+    pipe = make_pipeline(StandardScaler(), AutoKMeans(random_state=0))
+    labels = pipe.fit_predict(X)
+    assert adjusted_rand_score(y, labels) >= 0.95
+
+
+# ---- segments within tiers -------------------------------------------------------------------
+
+SCHEMA = """
+id = "id"
+weight = "w"
+
+[tiers]
+customers  = "member == 'yes'"
+unexplored = "true"
+
+[segmentation]
+basis = ["b1", "b2"]
+k = 2
+"""
+
+
+def _panel(frame: pd.DataFrame, schema: str = SCHEMA):
+    return panel_from_frame(frame, parse_schema(schema))
+
+
+def _two_group_tier(n_light: int, n_heavy: int, heavy_weight: float, member: str,
+                    rng: np.random.Generator, start: int = 0) -> pd.DataFrame:
+    """A tier with two well-separated groups: n_light rows of weight 1 around (0, 0) and
+    n_heavy rows of weight heavy_weight around (10, 10)."""
+    n = n_light + n_heavy
+    centre = np.r_[np.zeros(n_light), np.full(n_heavy, 10.0)]
+    return pd.DataFrame({
+        "id": [f"{member}{start + i}" for i in range(n)],
+        "w": np.r_[np.ones(n_light), np.full(n_heavy, heavy_weight)],
+        "member": member,
+        "b1": centre + rng.normal(0, 0.3, n),
+        "b2": centre + rng.normal(0, 0.3, n),
+    })
+
+
+def test_segments_numbered_by_descending_weighted_size():
+    rng = np.random.default_rng(0)
+    # customers: 20 light rows (weighted size 20) vs 10 heavy rows of weight 5 (size 50):
+    # the smaller group by count is the larger by weight, so it must be customers-1.
+    frame = pd.concat([_two_group_tier(20, 10, 5.0, "yes", rng),
+                       _two_group_tier(20, 10, 1.0, "no", rng)], ignore_index=True)
+    # shuffle so that the heavy group is not first in the file either
+    frame = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    panel = _panel(frame)
+    tiers = assign_tiers(panel)
+    seg = segment_tiers(panel, tiers, seed=0).labels
+    heavy = (frame["b1"] > 5).to_numpy()
+    cust = (frame["member"] == "yes").to_numpy()
+    assert set(seg[cust & heavy]) == {"customers-1"}
+    assert set(seg[cust & ~heavy]) == {"customers-2"}
+    # in unexplored the weights are equal, so the 20-row group is the larger one
+    assert set(seg[~cust & ~heavy]) == {"unexplored-1"}
+    assert set(seg[~cust & heavy]) == {"unexplored-2"}
+    assert seg.name == "segment"
+    assert seg.index.equals(frame.index)
+
+
+def test_tier_smaller_than_min_segmentable_is_one_segment():
+    rng = np.random.default_rng(1)
+    small = MIN_SEGMENTABLE - 1
+    frame = pd.concat([_two_group_tier(small - small // 2, small // 2, 1.0, "yes", rng),
+                       _two_group_tier(10, 10, 1.0, "no", rng)], ignore_index=True)
+    assert (frame["member"] == "yes").sum() == small
+    panel = _panel(frame)
+    seg = segment_tiers(panel, assign_tiers(panel), seed=0)
+    cust = (frame["member"] == "yes").to_numpy()
+    assert set(seg.labels[cust]) == {"customers-1"}
+    # a tier of exactly MIN_SEGMENTABLE rows with two clear groups is split
+    assert set(seg.labels[~cust]) == {"unexplored-1", "unexplored-2"}
+    assert "customers" not in seg.models and "unexplored" in seg.models
+
+
+def test_k_one_and_no_basis_give_one_segment_per_tier():
+    rng = np.random.default_rng(2)
+    frame = pd.concat([_two_group_tier(15, 15, 1.0, "yes", rng),
+                       _two_group_tier(15, 15, 1.0, "no", rng)], ignore_index=True)
+    panel = _panel(frame)
+    tiers = assign_tiers(panel)
+    assert set(segment_tiers(panel, tiers, k=1).labels) == {"customers-1", "unexplored-1"}
+    no_basis = _panel(frame, SCHEMA.replace('basis = ["b1", "b2"]\n', ""))
+    assert set(segment_tiers(no_basis, tiers).labels) == {"customers-1", "unexplored-1"}
+
+
+def test_auto_k_records_selection_per_tier():
+    rng = np.random.default_rng(3)
+    frame = pd.concat([_two_group_tier(30, 30, 1.0, "yes", rng),
+                       _two_group_tier(30, 30, 1.0, "no", rng)], ignore_index=True)
+    panel = _panel(frame)
+    seg = segment_tiers(panel, assign_tiers(panel), k="auto", seed=0)
+    assert set(seg.selection) == {"customers", "unexplored"}
+    assert set(seg.labels) == {"customers-1", "customers-2", "unexplored-1", "unexplored-2"}
+
+
+def test_unclassified_rows_keep_segment_unclassified():
+    rng = np.random.default_rng(4)
+    frame = _two_group_tier(15, 15, 1.0, "yes", rng)
+    frame.loc[[0, 20], "member"] = "maybe"
+    schema = SCHEMA.replace('unexplored = "true"\n', 'refusing = "member == \'no\'"\n')
+    panel = _panel(frame, schema)
+    tiers = assign_tiers(panel)
+    assert tiers[[0, 20]].tolist() == ["unclassified", "unclassified"]
+    seg = segment_tiers(panel, tiers, seed=0).labels
+    assert seg[[0, 20]].tolist() == ["unclassified", "unclassified"]
+    assert set(seg.drop([0, 20])) == {"customers-1", "customers-2"}
+
+
+def _tiny_two_tier_frame(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.concat([_two_group_tier(15, 15, 1.0, "yes", rng),
+                      _two_group_tier(12, 18, 1.0, "no", rng)], ignore_index=True)
+
+
+def test_custom_clusterer_without_sample_weight():
+    frame = _tiny_two_tier_frame(5)
+    panel = _panel(frame, SCHEMA.replace("k = 2", 'k = "auto"'))
+    result = analyze(panel, map=None, clusterer=AgglomerativeClustering(n_clusters=2))
+    heavy = (frame["b1"] > 5).to_numpy()
+    cust = (frame["member"] == "yes").to_numpy()
+    seg = result.segments.to_numpy()
+    assert set(seg[~cust & heavy]) == {"unexplored-1"}  # 18 rows
+    assert set(seg[~cust & ~heavy]) == {"unexplored-2"}  # 12 rows
+    assert adjusted_rand_score(heavy[cust], seg[cust]) == 1.0
+    assert isinstance(result.segmentation.models["customers"], AgglomerativeClustering)
+    assert result.config["clusterer"] == "AgglomerativeClustering"
+    assert result.segmentation.selection == {}
+
+
+def test_custom_clusterer_is_cloned_and_seeded():
+    frame = _tiny_two_tier_frame(6)
+    panel = _panel(frame)
+    proto = KMeans(n_clusters=2, n_init=3, random_state=123)
+    result = analyze(panel, map=None, clusterer=proto, seed=7)
+    models = result.segmentation.models
+    assert models["customers"] is not proto and models["customers"] is not models["unexplored"]
+    assert models["customers"].random_state == 7
+    assert proto.random_state == 123 and not hasattr(proto, "labels_")
+    assert set(result.segments) == {"customers-1", "customers-2", "unexplored-1",
+                                    "unexplored-2"}
+
+
+def test_summary_lists_segments_without_attributes():
+    # A schema without [attributes] has an empty gaps table; its segments still belong in
+    # the summary.
+    frame = _tiny_two_tier_frame(8)
+    result = analyze(_panel(frame), map=None)
+    assert result.gaps.empty
+    segments = result.summary()["segments"]
+    assert list(segments) == ["customers-1", "customers-2", "unexplored-1", "unexplored-2"]
+    assert segments["unexplored-1"] == {"tier": "unexplored", "n": 18, "share_of_tier": 0.6}
