@@ -1,0 +1,285 @@
+"""The command line, end to end: the sample panel, reproducibility and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from conftest import TINY_CSV, TINY_SCHEMA
+from noncustomers.cli import main
+from noncustomers.schema import TIERS
+
+OUTPUT_FILES = ["assignments.csv", "gaps.csv", "summary.json"]
+ASSIGNMENT_COLUMNS = ["respondent_id", "tier", "segment", "x", "y"]
+GAP_COLUMNS = ["group", "attribute", "importance", "performance", "gap", "importance_t2b",
+               "performance_t2b", "opportunity", "n", "weighted_n"]
+
+
+def run(panel, schema, out, *extra: str) -> int:
+    return main(["analyze", str(panel), "--schema", str(schema), "--out", str(out),
+                 "--map", "pca", *extra])
+
+
+# ---- the sample panel, analysed once per module ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, gym_panel_path, gym_schema_path):
+    out = tmp_path_factory.mktemp("sample") / "out"
+    code = run(gym_panel_path, gym_schema_path, out, "--seed", "0")
+    return code, out
+
+
+@pytest.fixture(scope="module")
+def assignments(sample_run) -> pd.DataFrame:
+    return pd.read_csv(sample_run[1] / "assignments.csv", dtype={"respondent_id": str},
+                       keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def gaps(sample_run) -> pd.DataFrame:
+    return pd.read_csv(sample_run[1] / "gaps.csv", keep_default_na=False, na_values=[""])
+
+
+@pytest.fixture(scope="module")
+def summary(sample_run) -> dict:
+    return json.loads((sample_run[1] / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def truth(gym_truth_path) -> pd.DataFrame:
+    return pd.read_csv(gym_truth_path, dtype=str)
+
+
+def test_sample_exit_code_and_files(sample_run):
+    code, out = sample_run
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == OUTPUT_FILES
+    # no staging folder left next to the output
+    assert [p.name for p in out.parent.iterdir()] == ["out"]
+
+
+def test_assignments_shape_and_order(assignments, gym_panel_path):
+    assert list(assignments.columns) == ASSIGNMENT_COLUMNS
+    assert len(assignments) == 5000
+    panel_ids = pd.read_csv(gym_panel_path, usecols=["respondent_id"], dtype=str)
+    assert assignments["respondent_id"].tolist() == panel_ids["respondent_id"].tolist()
+    assert np.isfinite(assignments[["x", "y"]].to_numpy(dtype=float)).all()
+
+
+def test_tiers_recovered_exactly(assignments, truth):
+    assert assignments["respondent_id"].tolist() == truth["respondent_id"].tolist()
+    assert assignments["tier"].tolist() == truth["tier"].tolist()
+
+
+def test_segments_recovered(assignments, truth):
+    assert adjusted_rand_score(truth["segment"], assignments["segment"]) >= 0.9
+    # every segment is named <tier>-<n>, within its tier, numbered from 1 without holes
+    for tier, rows in assignments.groupby("tier"):
+        names = sorted(rows["segment"].unique())
+        expected_count = truth.loc[truth["tier"] == tier, "segment"].nunique()
+        assert names == [f"{tier}-{i}" for i in range(1, expected_count + 1)]
+
+
+def test_gaps_table(gaps, assignments, summary):
+    assert list(gaps.columns) == GAP_COLUMNS
+    segments = sorted(assignments["segment"].unique(),
+                      key=lambda s: (TIERS.index(s.rsplit("-", 1)[0]), int(s.rsplit("-", 1)[1])))
+    assert list(dict.fromkeys(gaps["group"])) == ["all", *TIERS, *segments]
+    attributes = list(summary["attributes"])
+    assert len(attributes) == 10
+    for _, rows in gaps.groupby("group", sort=False):
+        assert rows["attribute"].tolist() == attributes
+    all_rows = gaps[gaps["group"] == "all"]
+    assert (all_rows["n"] == 5000).all()
+    for col in ("importance", "performance"):
+        assert gaps[col].between(0, 10).all()
+    assert gaps["opportunity"].between(0, 20).all()
+    # group sizes agree with the assignments
+    sizes = gaps.drop_duplicates("group").set_index("group")["n"]
+    for tier, n in assignments["tier"].value_counts().items():
+        assert sizes[tier] == n
+    for seg, n in assignments["segment"].value_counts().items():
+        assert sizes[seg] == n
+
+
+def test_summary_document(summary, assignments):
+    assert {"n", "tiers", "segments", "errc"} <= set(summary)
+    assert summary["n"] == 5000
+    tiers = summary["tiers"]
+    assert set(TIERS) <= set(tiers)
+    counts = assignments["tier"].value_counts()
+    for tier in TIERS:
+        assert set(tiers[tier]) == {"n", "share"}
+        assert tiers[tier]["n"] == counts[tier]
+    assert sum(t["share"] for t in tiers.values()) == pytest.approx(1.0, abs=1e-5)
+    assert tiers.get("unclassified", {"n": 0})["n"] == 0
+
+    segments = summary["segments"]
+    assert set(segments) == set(assignments["segment"])
+    seg_counts = assignments["segment"].value_counts()
+    for name, seg in segments.items():
+        assert set(seg) == {"tier", "n", "share_of_tier"}
+        assert name.startswith(seg["tier"] + "-")
+        assert seg["n"] == seg_counts[name]
+    for tier in TIERS:
+        mine = [s for s in segments.values() if s["tier"] == tier]
+        assert sum(s["n"] for s in mine) == tiers[tier]["n"]
+        assert sum(s["share_of_tier"] for s in mine) == pytest.approx(1.0, abs=1e-5)
+        shares = [s["share_of_tier"] for s in mine]
+        assert shares == sorted(shares, reverse=True)  # numbered by weighted size
+
+
+def test_summary_errc(summary):
+    errc = summary["errc"]
+    assert list(errc) == ["eliminate", "reduce", "raise", "create"]
+    assert errc["eliminate"] == ["spa"]
+    assert errc["reduce"] == ["equipment"]
+    assert {"atmosphere", "flexibility"} <= set(errc["raise"])
+    assert errc["create"] == ["childcare"]
+
+
+def test_same_seed_gives_byte_identical_files(sample_run, gym_panel_path, gym_schema_path,
+                                              tmp_path, capsys):
+    _, first = sample_run
+    second = tmp_path / "again"
+    assert run(gym_panel_path, gym_schema_path, second, "--seed", "0") == 0
+    for name in OUTPUT_FILES:
+        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+    captured = capsys.readouterr()
+    assert captured.out.startswith("5000 respondents: customers ")
+    assert captured.err == ""
+
+
+# ---- a tiny panel ----------------------------------------------------------------------------
+
+def test_tiny_panel_runs(write_tiny_panel, tmp_path, capsys):
+    panel, schema = write_tiny_panel()
+    out = tmp_path / "out"
+    assert run(panel, schema, out) == 0
+    frame = pd.read_csv(out / "assignments.csv", dtype=str)
+    assert frame["respondent_id" if "respondent_id" in frame else "rid"].tolist() == [
+        "001", "002", "003", "004", "005", "006"]
+    assert frame["tier"].tolist() == ["customers"] * 2 + ["unexplored"] * 4
+    assert capsys.readouterr().err == ""
+
+
+def test_row_matching_no_rule_is_unclassified_and_kept(write_tiny_panel, tmp_path):
+    # No catch-all rule: 003 (visits 0) and 005 (visits blank) match neither rule.
+    schema = TINY_SCHEMA.replace('unexplored = "true"', 'refusing = "member == \'no\' and visits >= 1"')
+    panel, schema_path = write_tiny_panel(schema_text=schema)
+    out = tmp_path / "out"
+    assert run(panel, schema_path, out) == 0
+    frame = pd.read_csv(out / "assignments.csv", dtype=str)
+    assert list(frame.columns) == ["rid", "tier", "segment", "x", "y"]
+    assert frame["rid"].tolist() == ["001", "002", "003", "004", "005", "006"]
+    assert frame["tier"].tolist() == ["customers", "customers", "unclassified", "refusing",
+                                      "unclassified", "refusing"]
+    assert frame["segment"].tolist() == ["customers-1", "customers-1", "unclassified",
+                                         "refusing-1", "unclassified", "refusing-1"]
+    summary = json.loads((out / "summary.json").read_text())
+    # weights 1, 2, 1, 3, 1, 2: unclassified holds 1 + 1 of 10
+    assert summary["tiers"]["unclassified"] == {"n": 2, "share": 0.2}
+    assert summary["n"] == 6
+    gaps = pd.read_csv(out / "gaps.csv")
+    assert "unclassified" in set(gaps["group"])
+
+
+def test_k_option_must_be_auto_or_positive(write_tiny_panel, tmp_path):
+    panel, schema = write_tiny_panel()
+    with pytest.raises(SystemExit) as exc:
+        run(panel, schema, tmp_path / "out", "--k", "0")
+    assert exc.value.code == 2
+    assert not (tmp_path / "out").exists()
+
+
+# ---- bad input: exit 2, one line on stderr, nothing written ---------------------------------
+
+HEADER = TINY_CSV.splitlines()[0] + "\n"
+
+BAD_INPUTS = {
+    # case: (csv text or bytes or None for "no file", schema text, file name, words in message)
+    "missing file": (None, TINY_SCHEMA, "absent.csv", ["absent.csv", "no such file"]),
+    "not utf-8": ((HEADER + "1,1,s\xed,5,5,4\n").encode("latin-1"), TINY_SCHEMA, "panel.csv",
+                  ["panel.csv", "not UTF-8"]),
+    "corrupt xlsx": (b"PK\x03\x04 not really a workbook", TINY_SCHEMA, "panel.xlsx",
+                     ["panel.xlsx", "cannot read the file as xlsx"]),
+    "unsupported type": ("{}", TINY_SCHEMA, "panel.json", ["panel.json", "unsupported"]),
+    "empty file": ("", TINY_SCHEMA, "panel.csv", ["panel.csv", "empty"]),
+    "header only": (HEADER, TINY_SCHEMA, "panel.csv", ["panel.csv", "no data rows"]),
+    "duplicate ids": (HEADER + "1,1,yes,5,5,4\n2,1,no,1,3,3\n1,1,no,1,3,3\n", TINY_SCHEMA,
+                      "panel.csv", ["panel.csv", "'rid'", "repeats '1'", "rows 1 and 3"]),
+    "missing id": (HEADER + "1,1,yes,5,5,4\n,1,no,1,3,3\n", TINY_SCHEMA, "panel.csv",
+                   ["panel.csv", "'rid'", "empty in data row 2"]),
+    "absent column": (TINY_CSV.replace("perf_price", "perf_prise"), TINY_SCHEMA, "panel.csv",
+                      ["schema.toml", "'perf_price'", "did you mean 'perf_prise'?"]),
+    "absent rule column": (TINY_CSV.replace("member", "membership"), TINY_SCHEMA, "panel.csv",
+                           ["schema.toml", "rule 'customers'", "'member'"]),
+    "rating out of scale": (HEADER + "1,1,yes,5,5,4\n2,1,no,1,8,3\n", TINY_SCHEMA, "panel.csv",
+                            ["panel.csv", "'imp_price'", "value 8", "data row 2"]),
+    "non-numeric rating": (HEADER + "1,1,yes,5,5,4\n2,1,no,1,3,good\n", TINY_SCHEMA,
+                           "panel.csv", ["panel.csv", "'perf_price'", "'good'", "data row 2"]),
+    "bad rule syntax": (TINY_CSV, TINY_SCHEMA.replace("visits >= 4", "visits >= 4 and"),
+                        "panel.csv", ["schema.toml", "rule 'customers'", "position 36"]),
+    "zero weight": (HEADER + "1,1,yes,5,5,4\n2,0,no,1,3,3\n", TINY_SCHEMA, "panel.csv",
+                    ["panel.csv", "'w' (weight) is 0", "data row 2"]),
+    "negative weight": (HEADER + "1,-1,yes,5,5,4\n", TINY_SCHEMA, "panel.csv",
+                        ["panel.csv", "'w' (weight) is -1", "data row 1"]),
+    "invalid schema": (TINY_CSV, TINY_SCHEMA + "[oops\n", "panel.csv",
+                       ["schema.toml", "not valid TOML"]),
+}
+
+
+@pytest.mark.parametrize("preexisting", [False, True], ids=["new-out", "existing-out"])
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_exits_2_with_one_line(case, preexisting, write_tiny_panel, tmp_path, capsys):
+    content, schema_text, name, words = BAD_INPUTS[case]
+    panel, schema = write_tiny_panel("" if content is None else content, schema_text, name=name)
+    if content is None:
+        panel.unlink()
+    work = tmp_path / "work"
+    work.mkdir()
+    out = work / "out"
+    if preexisting:
+        out.mkdir()
+
+    code = run(panel, schema, out)
+
+    captured = capsys.readouterr()
+    assert code == 2
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("noncustomers: error: ")
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert "Traceback" not in captured.err + captured.out
+    assert captured.out == ""
+    if preexisting:
+        assert list(out.iterdir()) == []
+    else:
+        assert not out.exists()
+    assert [p.name for p in work.iterdir()] == (["out"] if preexisting else [])
+
+
+def test_missing_schema_file(write_tiny_panel, tmp_path, capsys):
+    panel, _ = write_tiny_panel()
+    code = run(panel, tmp_path / "nope.toml", tmp_path / "out")
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1
+    assert "nope.toml" in err[0] and "cannot read the schema file" in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_path_is_a_file(write_tiny_panel, tmp_path, capsys):
+    panel, schema = write_tiny_panel()
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    code = run(panel, schema, blocker)
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1
+    assert "taken" in err[0] and "Traceback" not in err[0]
+    assert blocker.read_text() == "not a folder"
