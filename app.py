@@ -10,16 +10,17 @@ from noncustomers.ui import sidebar, state
 
 
 def main() -> None:
-    st.set_page_config(page_title="noncustomers", page_icon=":material/water:", layout="wide")
+    # No page or navigation icons: Streamlit fetches a Material or emoji icon used as the
+    # favicon from a remote font server, and nothing may leave the machine.
+    st.set_page_config(page_title="noncustomers", layout="wide")
     state.start_umap_warmup()
     pages = "src/noncustomers/ui/pages"
     navigation = st.navigation([
-        st.Page(f"{pages}/overview.py", title="Tier sizes", icon=":material/groups:",
-                default=True),
-        st.Page(f"{pages}/map.py", title="Map", icon=":material/scatter_plot:"),
-        st.Page(f"{pages}/gaps.py", title="Gaps", icon=":material/compare_arrows:"),
-        st.Page(f"{pages}/canvas.py", title="Strategy canvas", icon=":material/show_chart:"),
-        st.Page(f"{pages}/errc.py", title="ERRC grid", icon=":material/grid_view:"),
+        st.Page(f"{pages}/overview.py", title="Tier sizes", default=True),
+        st.Page(f"{pages}/map.py", title="Map"),
+        st.Page(f"{pages}/gaps.py", title="Gaps"),
+        st.Page(f"{pages}/canvas.py", title="Strategy canvas"),
+        st.Page(f"{pages}/errc.py", title="ERRC grid"),
     ])
     sidebar.render()
     navigation.run()

@@ -62,6 +62,20 @@ def gym_truth_path() -> Path:
     return SAMPLE_DIR / "gym_panel_truth.csv"
 
 
+@pytest.fixture(scope="module")
+def single_native_thread():
+    """Run OpenMP/BLAS code on one thread for the duration of a module.
+
+    scikit-learn's KMeans (hundreds of small fits per analysis) slows down about 15x when
+    its OpenMP threads compete with another busy process for the CPU (e.g. a UMAP warm-up
+    or a second test run on a 2-core machine); results are identical with any thread count.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture
 def write_tiny_panel(tmp_path):
     """Return ``write(csv_text=TINY_CSV, schema_text=TINY_SCHEMA, name="panel.csv")``.
@@ -87,3 +101,18 @@ def write_tiny_panel(tmp_path):
     return write
 
 # ============================== end of core-library fixtures ================================
+
+
+# =============================================================================================
+# Map and app fixtures (used by test_embedding, test_app).  umap-learn compiles its numba
+# kernels on the first fit of every process (about a minute): the whole session shares one
+# warm-up, so only the first UMAP test pays it.
+# =============================================================================================
+
+
+@pytest.fixture(scope="session")
+def warm_umap():
+    """Compile UMAP once for the test session."""
+    from noncustomers.embedding import warm_umap as _warm
+
+    _warm()

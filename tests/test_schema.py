@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +66,20 @@ def test_documented_example_in_module_docstring_parses():
     block = noncustomers.schema.__doc__.split("::\n", 1)[1].split(":func:")[0]
     s = parse_schema(textwrap.dedent(block))
     assert s == parse_schema(README_EXAMPLE)
+
+
+def test_readme_schema_block_parses():
+    # The ```toml block of README.md is the public contract of the format.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    assert blocks, "README.md has no ```toml block"
+    s = parse_schema(blocks[0], source="README.md")
+    assert s.id == "respondent_id" and s.weight == "weight" and s.missing == (9.0, 99.0)
+    assert list(s.tiers) == ["customers", "soon-to-be", "refusing", "unexplored"]
+    assert s.attributes["price"] == Attribute("price", "imp_price", "perf_price", (1.0, 5.0),
+                                              "Low price", (6.0,))
+    assert s.attributes["fun"] == Attribute("fun", None, "perf fun")
+    assert s.basis == ("imp_*",) and s.profile == ("age", "gender") and s.k == "auto"
 
 
 def test_multiline_inline_table_is_reported_as_invalid_toml():

@@ -15,8 +15,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from noncustomers.analysis import analyze
 from noncustomers.panel import panel_from_frame
 from noncustomers.schema import parse_schema
-from noncustomers.segmentation import MIN_SEGMENTABLE, AutoKMeans, segment_tiers
+from noncustomers.segmentation import (MIN_SEGMENTABLE, AutoKMeans, segment_tiers,
+                                       standardize_basis)
 from noncustomers.tiers import assign_tiers
+
+pytestmark = pytest.mark.usefixtures("single_native_thread")
 
 # ---- scikit-learn estimator conventions ------------------------------------------------------
 
@@ -181,7 +184,25 @@ def test_segments_numbered_by_descending_weighted_size():
     assert seg.index.equals(frame.index)
 
 
+def test_standardize_basis_imputes_median_and_scales_with_weights():
+    X = np.array([[1.0, np.nan, 5.0, np.nan],
+                  [3.0, 2.0, 5.0, np.nan],
+                  [np.nan, 4.0, 5.0, np.nan]])
+    w = np.array([1.0, 3.0, 1.0])
+    Z = standardize_basis(X, w)
+    # column 0: the NaN becomes the median 2 -> [1, 3, 2]; weighted mean (1 + 9 + 2) / 5 = 2.4;
+    # weighted variance (1 * 1.96 + 3 * 0.36 + 1 * 0.16) / 5 = 0.64 -> sd 0.8
+    np.testing.assert_allclose(Z[:, 0], [(1 - 2.4) / 0.8, (3 - 2.4) / 0.8, (2 - 2.4) / 0.8])
+    # column 1: [3, 2, 4] (median 3); weighted mean 2.6; variance (0.16 + 3*0.36 + 1.96)/5 = 0.64
+    np.testing.assert_allclose(Z[:, 1], [(3 - 2.6) / 0.8, (2 - 2.6) / 0.8, (4 - 2.6) / 0.8])
+    # a constant column and an all-missing column become 0
+    np.testing.assert_array_equal(Z[:, 2:], 0.0)
+    assert not np.isnan(X[1, 0])  # the input is not modified in place
+    assert np.isnan(X[0, 1])
+
+
 def test_tier_smaller_than_min_segmentable_is_one_segment():
+    assert MIN_SEGMENTABLE == 20  # "below this many respondents a tier is one segment"
     rng = np.random.default_rng(1)
     small = MIN_SEGMENTABLE - 1
     frame = pd.concat([_two_group_tier(small - small // 2, small // 2, 1.0, "yes", rng),

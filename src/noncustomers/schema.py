@@ -208,7 +208,10 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
                               f"tiers are {', '.join(TIERS)}")
     if "customers" not in tiers_raw:
         raise SchemaError(f"{source}: [tiers] needs a 'customers' rule")
-    tiers = {name: parse_rule(rule, name) for name, rule in tiers_raw.items()}
+    try:
+        tiers = {name: parse_rule(rule, name) for name, rule in tiers_raw.items()}
+    except SchemaError as exc:
+        raise type(exc)(f"{source}: {exc}") from None
 
     attributes: dict[str, Attribute] = {}
     attrs_raw = raw.get("attributes", {})
