@@ -50,13 +50,15 @@ def plot_errc_grid(errc: Mapping[str, Sequence[str]], labels: Mapping[str, str] 
             ev = evidence.get(name, {})
             figures = ""
             if "noncustomer_importance" in ev:
-                figures = (f"  <span style='color:#555'>valued {ev['noncustomer_importance']:.1f}"
-                           f" · delivered {ev['industry_performance']:.1f}</span>")
+                figures = (f"<br>   <span style='font-size:14px;color:#555'>valued "
+                           f"{ev['noncustomer_importance']:.1f} · delivered "
+                           f"{ev['industry_performance']:.1f}</span>")
             lines.append(f"• {labels.get(name, name)}{figures}")
         body = "<br>".join(lines) if lines else "<span style='color:#888'>nothing found</span>"
         fig.add_annotation(x=x0 + 0.03, y=y0 + 0.30, xanchor="left", yanchor="top", align="left",
                            text=body, font={"size": 17}, showarrow=False)
     fig.update_xaxes(visible=False, range=[0, 1])
+    fig.update_layout(margin={"l": 40})
     fig.update_yaxes(visible=False, range=[0, 1])
     return style(fig, "Eliminate-Reduce-Raise-Create grid",
                  "Valued: importance to non-customers; delivered: the industry's performance as rated by "
