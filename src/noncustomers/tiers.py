@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from noncustomers.errors import RuleError
 from noncustomers.panel import Panel
 from noncustomers.schema import UNCLASSIFIED
 
@@ -29,7 +30,10 @@ def assign_tiers(panel: Panel) -> pd.Series:
     tier = np.full(len(panel), UNCLASSIFIED, dtype=object)
     open_rows = np.ones(len(panel), dtype=bool)
     for name, rule in panel.schema.tiers.items():
-        hit = rule.evaluate(panel.data, panel.schema.order).to_numpy() & open_rows
+        try:
+            hit = rule.evaluate(panel.data, panel.schema.order).to_numpy() & open_rows
+        except RuleError as exc:
+            raise RuleError(f"{panel.schema.source}: {exc}") from None
         tier[hit] = name
         open_rows &= ~hit
     return pd.Series(tier, index=panel.data.index, name="tier")

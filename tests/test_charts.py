@@ -1,0 +1,97 @@
+"""Charts are checked through their data; the static export through a rendered PNG."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from noncustomers import analyze, read_panel
+from noncustomers.analytics.canvas import INDUSTRY_CURVE
+from noncustomers.charts import (TIER_COLORS, plot_errc_grid, plot_gaps, plot_map,
+                                 plot_strategy_canvas, plot_tier_sizes)
+from noncustomers.charts.theme import HEIGHT, WIDTH, segment_colors
+
+
+@pytest.fixture(scope="module")
+def result(gym_panel_path, gym_schema_path):
+    return analyze(read_panel(gym_panel_path, gym_schema_path), seed=0, map="pca")
+
+
+@pytest.fixture(scope="module")
+def labels(result):
+    return {name: a.display for name, a in result.panel.schema.attributes.items()}
+
+
+def test_tier_sizes_bars_are_the_weighted_shares(result):
+    tiers = result.summary()["tiers"]
+    fig = plot_tier_sizes(tiers)
+    bar = fig.data[0]
+    assert list(bar.y) == ["customers", "soon-to-be", "refusing", "unexplored"]  # empty unclassified left out
+    assert np.allclose(bar.x, [tiers[t]["share"] * 100 for t in bar.y])
+    assert list(bar.marker.color) == [TIER_COLORS[t] for t in bar.y]
+    assert (fig.layout.width, fig.layout.height) == (WIDTH, HEIGHT)
+
+
+def test_gap_chart_sorts_by_gap_and_uses_users_performance_for_never_users(result, labels):
+    fig = plot_gaps(result.gaps, "unexplored", labels)
+    named = [t for t in fig.data if t.name]  # the dumbbell bars are unnamed
+    importance = next(t for t in named if t.name.startswith("Importance"))
+    performance = next(t for t in named if t.name.startswith("Industry performance"))
+    assert "has not used it" in performance.name
+    rows = result.gaps[result.gaps["group"] == "unexplored"].set_index("attribute")
+    overall = result.gaps[result.gaps["group"] == "all"].set_index("attribute")["performance"]
+    by_label = {labels[a]: a for a in rows.index}
+    gaps = [rows.loc[by_label[y], "importance"] - overall[by_label[y]] for y in importance.y]
+    assert gaps == sorted(gaps, reverse=True)
+    assert np.allclose(performance.x, [overall[by_label[y]] for y in performance.y])
+    with pytest.raises(ValueError, match="group 'nobody'"):
+        plot_gaps(result.gaps, "nobody")
+
+
+def test_canvas_draws_industry_and_each_tier(result, labels):
+    fig = plot_strategy_canvas(result.canvas, labels)
+    assert len(fig.data) == 5
+    industry = fig.data[0]
+    assert industry.name.startswith("Industry offering")
+    expected = result.canvas[result.canvas["curve"] == INDUSTRY_CURVE]["level"].to_numpy()
+    assert np.allclose(industry.y, expected)
+    assert list(industry.x) == [labels[a] for a in result.panel.schema.attributes]
+
+
+def test_errc_grid_lists_every_attribute_of_every_cell(result, labels):
+    fig = plot_errc_grid(result.errc, labels, result.errc_evidence)
+    text = " ".join(a.text for a in fig.layout.annotations)
+    for names in result.errc.values():
+        for name in names:
+            assert labels[name] in text
+    assert "nothing found" not in text  # the sample fills all four cells
+
+
+def test_map_has_one_trace_per_tier_or_segment(result):
+    a = result.assignments
+    assert len(plot_map(a, "tier", "pca").data) == 4
+    fig = plot_map(a, "segment", "pca", max_points=1000)
+    assert len(fig.data) == a["segment"].nunique()
+    assert sum(len(t.x) for t in fig.data) == 1000
+    assert "random 1,000 of 5,000" in fig.layout.title.text
+
+
+def test_segment_colors_are_distinct_shades_of_their_tier():
+    colors = segment_colors(["customers-1", "customers-2", "customers-3", "refusing-1"])
+    assert len(set(colors.values())) == 4
+    assert colors["refusing-1"] == TIER_COLORS["refusing"]
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="static export needs Chromium")
+def test_static_export_is_a_16_9_png(result, labels, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", shutil.which("chromium"))
+    out = tmp_path / "canvas.png"
+    plot_strategy_canvas(result.canvas, labels).write_image(out)
+    head = out.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", head[16:24])
+    assert (width, height) == (WIDTH, HEIGHT)
