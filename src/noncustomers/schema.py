@@ -36,7 +36,7 @@ from typing import Any
 from noncustomers.errors import SchemaError, closest
 from noncustomers.rules import Rule, parse_rule
 
-__all__ = ["TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED", "Attribute", "Schema", "load_schema",
+__all__ = ["METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED", "Attribute", "Schema", "load_schema",
            "parse_schema"]
 
 TIERS: tuple[str, ...] = ("customers", "soon-to-be", "refusing", "unexplored")
@@ -45,7 +45,8 @@ UNCLASSIFIED = "unclassified"
 
 _TOP_KEYS = {"id", "weight", "missing", "tiers", "attributes", "segmentation", "order"}
 _ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing"}
-_SEGMENTATION_KEYS = {"basis", "profile", "k"}
+_SEGMENTATION_KEYS = {"basis", "profile", "k", "method"}
+METHODS = ("kmeans", "gmm", "latent-class", "hdbscan", "agglomerative")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Schema:
     basis: tuple[str, ...] = ()
     profile: tuple[str, ...] = ()
     k: int | str = "auto"
+    method: str = "kmeans"
     order: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = "schema"
 
@@ -257,6 +259,11 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
         raise SchemaError(f"{source}: segmentation.k must be \"auto\" or a whole number >= 1, "
                           f"found {k!r}")
 
+    method = seg.get("method", "kmeans")
+    if method not in METHODS:
+        raise SchemaError(f"{source}: segmentation.method '{method}' is not known"
+                          f"{closest(str(method), METHODS)}; use one of {', '.join(METHODS)}")
+
     order_raw = raw.get("order", {})
     if not isinstance(order_raw, dict) or not all(
             isinstance(v, list) and v and all(isinstance(x, str) for x in v)
@@ -266,4 +273,4 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     order = {col: tuple(levels) for col, levels in order_raw.items()}
 
     return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
-                  basis=tuple(basis), profile=tuple(profile), k=k, order=order, source=source)
+                  basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order, source=source)
