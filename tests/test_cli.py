@@ -15,7 +15,7 @@ from noncustomers.schema import TIERS
 
 pytestmark = pytest.mark.usefixtures("single_native_thread")
 
-OUTPUT_FILES = ["assignments.csv", "gaps.csv", "summary.json"]
+OUTPUT_FILES = ["assignments.csv", "gaps.csv", "profiles.csv", "summary.json"]
 ASSIGNMENT_COLUMNS = ["respondent_id", "tier", "segment", "x", "y"]
 GAP_COLUMNS = ["group", "attribute", "importance", "performance", "gap", "importance_t2b",
                "performance_t2b", "opportunity", "n", "weighted_n"]
@@ -134,7 +134,7 @@ def test_summary_document(summary, assignments):
     assert set(segments) == set(assignments["segment"])
     seg_counts = assignments["segment"].value_counts()
     for name, seg in segments.items():
-        assert set(seg) == {"tier", "n", "share_of_tier"}
+        assert {"tier", "n", "share_of_tier", "stability", "stability_label"} <= set(seg)
         assert name.startswith(seg["tier"] + "-")
         assert seg["n"] == seg_counts[name]
     for tier in TIERS:

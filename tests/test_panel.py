@@ -331,8 +331,14 @@ def test_non_numeric_rating_names_column_and_row(write_tiny_panel):
 
 
 def test_non_numeric_basis_column(write_tiny_panel):
+    # yes/no text is a binary basis column (tests/test_survey_io.py has the encodings);
+    # numbers mixed with text are still rejected, naming the first text value.
     schema = TINY_SCHEMA.replace('basis = ["imp_*"]', 'basis = ["imp_*", "member"]')
-    msg = _error(write_tiny_panel, TINY_CSV, schema_text=schema)
+    panel_path, schema_path = write_tiny_panel(TINY_CSV, schema_text=schema)
+    panel = read_panel(panel_path, schema_path)
+    assert panel.encoding["member"] == "binary"
+    np.testing.assert_array_equal(panel.answers["member"], [1, 1, 0, 0, 0, 0])
+    msg = _error(write_tiny_panel, TINY_CSV.replace("yes,8", "3,8"), schema_text=schema)
     assert "column 'member' (segmentation basis)" in msg
     assert "'yes' in data row 1 (id 001)" in msg
 

@@ -26,13 +26,15 @@ from noncustomers.analytics.weighted import rescale, weighted_mean
 from noncustomers.embedding import map_coordinates
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS, UNCLASSIFIED
-from noncustomers.segmentation import (Segmentation, basis_matrix, segment_tiers,
-                                       standardize_basis)
+from noncustomers.analytics.profiles import segment_profiles
+from noncustomers.segmentation import (SegmentModel, Segmentation, basis_matrix, segment_tiers,
+                                       stability_label, standardize_basis)
+from noncustomers.segmentation.stability import DEFAULT_RUNS
 from noncustomers.tiers import assign_tiers
 
 __all__ = ["Analysis", "analyze", "OUTPUT_FILES"]
 
-OUTPUT_FILES = ("assignments.csv", "gaps.csv", "summary.json")
+OUTPUT_FILES = ("assignments.csv", "gaps.csv", "summary.json", "profiles.csv")
 _DECIMALS = 6
 
 
@@ -68,6 +70,12 @@ class Analysis:
     canvas: pd.DataFrame
     segmentation: Segmentation
     config: dict[str, Any] = field(default_factory=dict)
+    profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def model(self) -> SegmentModel | None:
+        """Fitted per-tier segment pipelines: ``model.predict(basis, tiers)``."""
+        return self.segmentation.model
 
     @property
     def tier_order(self) -> list[str]:
@@ -104,6 +112,12 @@ class Analysis:
             tier_w = w[(self.tiers == tier).to_numpy()].sum()
             segments_out[seg] = {"tier": tier, "n": int(mask.sum()),
                                  "share_of_tier": round(float(w[mask].sum() / tier_w), _DECIMALS)}
+            if seg.endswith("-noise"):  # HDBSCAN's unassigned points: not a segment to judge
+                segments_out[seg].update(stability=None, stability_label="noise")
+            elif seg in self.segmentation.stability:
+                jaccard = self.segmentation.stability[seg]
+                segments_out[seg]["stability"] = _clean(jaccard)
+                segments_out[seg]["stability_label"] = stability_label(jaccard)
         selection = {tier: [{k: _clean(v) for k, v in row.items()} for row in rows]
                      for tier, rows in self.segmentation.selection.items()}
         attributes = {name: {"label": a.display, "scale": list(self.panel.scales[name]),
@@ -136,6 +150,8 @@ class Analysis:
             self.assignments.to_csv(staging / "assignments.csv", index=False, lineterminator="\n")
             self.gaps.round(_DECIMALS).to_csv(staging / "gaps.csv", index=False,
                                               lineterminator="\n")
+            self.profiles.round(_DECIMALS).to_csv(staging / "profiles.csv", index=False,
+                                                  lineterminator="\n")
             (staging / "summary.json").write_text(
                 json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -185,7 +201,8 @@ def noncustomer_curves(panel: Panel, tiers: pd.Series) -> tuple[dict[str, float]
 
 
 def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | None = "pca",
-            clusterer: ClusterMixin | None = None, errc_rules: ErrcRules = ErrcRules()) -> Analysis:
+            clusterer: ClusterMixin | None = None, errc_rules: ErrcRules = ErrcRules(),
+            method: str | None = None, stability_runs: int = DEFAULT_RUNS) -> Analysis:
     """Run the whole pipeline on a validated panel.
 
     Parameters
@@ -202,6 +219,11 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
         A scikit-learn clusterer used instead of the built-in :class:`AutoKMeans`.
     errc_rules : ErrcRules
         Thresholds of the ERRC grid.
+    method : str, optional
+        Segmentation method, overriding the schema's: kmeans, gmm, latent-class,
+        hdbscan, agglomerative.
+    stability_runs : int
+        Bootstrap refits per tier for segment stability (0: not measured).
 
     Returns
     -------
@@ -213,7 +235,8 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     >>> result.summary()["errc"]                                           # doctest: +SKIP
     """
     tiers = assign_tiers(panel)
-    segmentation = segment_tiers(panel, tiers, k=k, clusterer=clusterer, seed=seed)
+    segmentation = segment_tiers(panel, tiers, k=k, clusterer=clusterer, seed=seed,
+                                 method=method, stability_runs=stability_runs)
     segments = segmentation.labels
     coords = (np.full((len(panel), 2), np.nan) if map is None
               else map_coordinates(map_matrix(panel), method=map, seed=seed))
@@ -222,10 +245,12 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     importance, performance = noncustomer_curves(panel, tiers)
     grid, evidence = errc_grid(importance, performance, errc_rules)
     canvas = strategy_canvas(gaps, [t for t in panel.schema.tier_names])
+    profiles = segment_profiles(panel, tiers, segments)
     config = {"seed": seed, "k": panel.schema.k if k is None else k, "map": map,
-              "clusterer": type(clusterer).__name__ if clusterer is not None else "AutoKMeans",
+              "method": segmentation.method, "stability_runs": stability_runs,
+              "encoding": dict(getattr(panel, "encoding", {})),
               "errc_rules": errc_rules.as_dict(), "schema": panel.schema.source,
               "panel": panel.source}
     assert set(grid) == set(ERRC_ACTIONS)
     return Analysis(panel, tiers, segments, coords, gaps, grid, evidence, canvas, segmentation,
-                    config)
+                    config, profiles)

@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Sequence
 
 from noncustomers.errors import NoncustomersError
+from noncustomers.schema import METHODS
+from noncustomers.segmentation.stability import DEFAULT_RUNS
 
 __all__ = ["main"]
 
@@ -36,13 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "measure what would bring them in.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("analyze", help="assign tiers and segments, measure gaps, write files",
-                         description="Writes assignments.csv, gaps.csv and summary.json to --out.")
-    run.add_argument("panel", help="panel file: .csv, .tsv, .xlsx or .parquet")
+                         description="Writes assignments.csv, gaps.csv, summary.json and profiles.csv "
+                                     "to --out.")
+    run.add_argument("panel", help="panel file: .csv, .tsv, .xlsx, .parquet, .sav or .dta")
     run.add_argument("--schema", required=True, help="schema file (TOML) mapping columns to roles")
     run.add_argument("--out", required=True, help="output folder (created when absent)")
     run.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
     run.add_argument("--k", type=_k, default=None,
                      help="segments per tier: 'auto' or a number (default: the schema's k)")
+    run.add_argument("--method", choices=list(METHODS), default=None,
+                     help="segmentation method (default: the schema's, else kmeans)")
+    run.add_argument("--stability-runs", type=int, default=DEFAULT_RUNS, metavar="N",
+                     help=f"bootstrap refits per tier for segment stability (default "
+                          f"{DEFAULT_RUNS}; 0 skips it)")
     run.add_argument("--map", choices=["pca", "umap"], default="pca",
                      help="2-D map method for x, y (default pca: instant; umap costs about a "
                           "minute of numba compilation per process)")
@@ -61,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             panel = read_panel(args.panel, args.schema)
-            result = analyze(panel, seed=args.seed, k=args.k, map=args.map)
+            result = analyze(panel, seed=args.seed, k=args.k, map=args.map,
+                             method=args.method, stability_runs=max(args.stability_runs, 0))
             written = result.write(args.out)
     except NoncustomersError as exc:
         print(f"noncustomers: error: {exc}", file=sys.stderr)
@@ -71,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     for w in caught:
-        if issubclass(w.category, UserWarning) and str(w.message).startswith(panel.schema.source):
+        if w.category is UserWarning:  # ours; library subclasses (ConvergenceWarning) stay quiet
             print(f"noncustomers: warning: {w.message}", file=sys.stderr)
     summary = result.summary()
     tiers = ", ".join(f"{t} {v['n']}" for t, v in summary["tiers"].items())

@@ -1,24 +1,45 @@
 """Panel: a validated survey file together with its schema.
 
 :func:`read_panel` reads the file, checks every rule of the schema against it
-and collects the cleaned numeric answers (missing codes turned into NaN), so
-everything downstream works on checked data only.
+and collects the cleaned answers the analysis works on, so everything
+downstream works on checked data only.
+
+Answers are encoded as a methodologist would (the rules are in the README,
+"Binary, ordinal and nominal answers"):
+
+- numbers stay numbers, with the schema's missing codes turned into NaN;
+- binary answers score 0/1, 1 being the positive level: 0/1 codes (labelled or not),
+  ``True/False``, and two-level text such as ``Yes/No`` or ``Selected/Not selected``
+  (any case); other two-level text needs its levels under ``[order]``, the last one
+  counting as 1;
+- ordinal text, its levels listed lowest first under ``[order]``, scores 0 to L-1;
+- nominal text (more than two levels, no order) is one-hot encoded into basis
+  columns named ``<column>=<level>``; attribute ratings cannot be nominal.
+
+Missing answers stay NaN everywhere (the segmentation imputes them).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from noncustomers.errors import DataError
-from noncustomers.io import read_table
+from noncustomers.errors import DataError, SchemaError
+from noncustomers.io import SurveyMeta, read_survey
 from noncustomers.schema import Attribute, Schema, load_schema
 
-__all__ = ["Panel", "read_panel", "panel_from_frame"]
+__all__ = ["ENCODINGS", "Panel", "read_panel", "panel_from_frame"]
+
+ENCODINGS: tuple[str, ...] = ("numeric", "ordinal", "binary", "nominal")
+POSITIVE_LEVELS = ("yes", "true", "selected")
+NEGATIVE_LEVELS = ("no", "false", "not selected")
 
 
 @dataclass
@@ -28,18 +49,36 @@ class Panel:
     Attributes
     ----------
     data : DataFrame
-        The file as read, rows in file order.
+        The file as read, rows in file order (SPSS/Stata value labels applied,
+        user-defined missing answers as missing).
     schema : Schema
     weights : ndarray
         One positive survey weight per row (all 1 without a weight column).
     scales : dict
         ``attribute -> (lo, hi)``, from the schema or observed.
     answers : DataFrame
-        Numeric attribute and basis columns with missing answers as NaN.
+        Numeric attribute columns and encoded basis columns (see ``basis_encoded``),
+        missing answers as NaN.
     source : str
         Where the data came from (file name), used in messages.
     notes : list of str
         Warnings raised while reading (also issued with :func:`warnings.warn`).
+    labels : dict
+        ``column -> variable label`` (the question text) from an SPSS or Stata file.
+    value_labels : dict
+        ``column -> {code: label}`` from an SPSS or Stata file.
+    user_missing : dict
+        ``column -> Series``: the user-defined missing answer (e.g. "Don't know") each
+        respondent gave in that column, NaN elsewhere; those answers are missing in
+        ``data`` and ``answers``.
+    encoding : dict
+        ``basis column -> "numeric" | "ordinal" | "binary" | "nominal"``, in basis order.
+    basis_encoded : list of str
+        The columns of ``answers`` that the segmentation clusters, in order: each basis
+        column under its own name, except nominal ones, which become one 0/1 column per
+        level named ``<column>=<level>``.  Empty when the schema has no basis.
+    basis_groups : dict
+        ``basis column -> its columns in basis_encoded``.
     """
 
     data: pd.DataFrame
@@ -49,6 +88,12 @@ class Panel:
     answers: pd.DataFrame
     source: str = "panel"
     notes: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    user_missing: dict[str, pd.Series] = field(default_factory=dict)
+    encoding: dict[str, str] = field(default_factory=dict)
+    basis_encoded: list[str] = field(default_factory=list)
+    basis_groups: dict[str, list[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -59,8 +104,12 @@ class Panel:
 
     @property
     def basis(self) -> list[str]:
-        """Columns clustered into segments (schema patterns expanded)."""
+        """Columns clustered into segments (schema patterns expanded), before encoding."""
         return self.schema.basis_columns(list(self.data.columns))
+
+    def label(self, column: str) -> str:
+        """The variable label of a column for display, or the column name without one."""
+        return self.labels.get(column) or column
 
     def ratings(self, attribute: str, kind: str) -> np.ndarray | None:
         """Cleaned ``importance`` or ``performance`` answers of an attribute, NaN when missing."""
@@ -68,12 +117,24 @@ class Panel:
         return None if column is None else self.answers[column].to_numpy(dtype=float)
 
 
+@dataclass
+class _Encoded:
+    """One column as the analysis sees it."""
+
+    kind: str  # one of ENCODINGS
+    values: np.ndarray | None  # scores, NaN = missing (None for nominal)
+    levels: tuple[str, ...] = ()  # text levels: lowest first, or in column order (nominal)
+    text: np.ndarray | None = None  # nominal: each row's level, None when missing
+    scored: bool = False  # values are positions 0..L-1 in the column's [order]
+
+
 def _row(panel: pd.DataFrame, id_col: str, i: int) -> str:
     ident = panel[id_col].iloc[i] if id_col in panel.columns else None
     return f"data row {i + 1}" + (f" (id {ident})" if ident is not None and not pd.isna(ident) else "")
 
 
-def _numeric(frame: pd.DataFrame, column: str, source: str, id_col: str, role: str) -> np.ndarray:
+def _numeric(frame: pd.DataFrame, column: str, source: str, id_col: str, role: str,
+             levels_hint: bool = False) -> np.ndarray:
     raw = frame[column]
     if pd.api.types.is_bool_dtype(raw):
         return raw.to_numpy(dtype=float, copy=True)
@@ -84,13 +145,156 @@ def _numeric(frame: pd.DataFrame, column: str, source: str, id_col: str, role: s
         raise DataError(f"{source}: column '{column}' ({role}) has the non-numeric value "
                         f"'{raw.iloc[i]}' in {_row(frame, id_col, i)}"
                         + (f" and {bad.size - 1} more rows" if bad.size > 1 else "")
-                        + "; expected numbers (declare no-answer codes under 'missing')")
+                        + "; expected numbers (declare no-answer codes under 'missing')"
+                        + (f", or list every text level, lowest first, under [order] "
+                           f"{_toml_key(column)}" if levels_hint else ""))
     return values
 
 
-def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel") -> Panel:
-    """Validate an in-memory table against a schema (see :func:`read_panel`)."""
+def _toml_key(column: str) -> str:
+    return column if re.fullmatch(r"[A-Za-z0-9_-]+", column) else json.dumps(column)
+
+
+def _levels_list(levels: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(str(level), ensure_ascii=False) for level in levels) + "]"
+
+
+def _text_levels(text: np.ndarray) -> list[str]:
+    """Distinct non-missing text values, sorted."""
+    return sorted(pd.unique(text[~pd.isna(text)]).tolist())
+
+
+def _as_text(raw: pd.Series, present: np.ndarray) -> np.ndarray:
+    """Each row's answer as text, None when missing."""
+    text = raw.to_numpy(dtype=object, copy=True)
+    if not pd.api.types.is_string_dtype(raw):
+        text = np.array([str(v) for v in text], dtype=object)
+    text[~present] = None
+    return text
+
+
+def _yes_no(text: np.ndarray) -> _Encoded | None:
+    """Score a yes/no-like text column 0/1, or None when its levels are not such a pair."""
+    mapping: dict[str, float] = {}
+    seen: dict[float, set[str]] = {0.0: set(), 1.0: set()}
+    for level in _text_levels(text):
+        key = " ".join(level.split()).casefold()
+        score = 1.0 if key in POSITIVE_LEVELS else 0.0 if key in NEGATIVE_LEVELS else None
+        if score is None:
+            return None
+        mapping[level] = score
+        seen[score].add(key)
+    if not mapping or len(seen[0.0]) > 1 or len(seen[1.0]) > 1:
+        return None
+    values = pd.Series(text, dtype=object).map(mapping).to_numpy(dtype=float, na_value=np.nan)
+    low = next((lv for lv, s in mapping.items() if s == 0.0), "no")
+    high = next((lv for lv, s in mapping.items() if s == 1.0), "yes")
+    return _Encoded("binary", values, levels=(low, high))
+
+
+def _ordered(frame: pd.DataFrame, column: str, role: str, text: np.ndarray,
+             levels: tuple[str, ...], source: str, id_col: str) -> _Encoded:
+    """Score text by its position in the declared ``[order]`` (0 = lowest)."""
+    rank = {str(level): float(i) for i, level in enumerate(levels)}
+    values = pd.Series(text, dtype=object).map(rank).to_numpy(dtype=float, na_value=np.nan)
+    bad = np.flatnonzero(np.isnan(values) & ~pd.isna(text)).tolist()
+    if bad:
+        raise DataError(f"{source}: column '{column}' ({role}) has the value '{text[bad[0]]}' in "
+                        f"{_row(frame, id_col, bad[0])}"
+                        + (f" and {len(bad) - 1} more rows" if len(bad) > 1 else "")
+                        + f", which is not one of its [order] levels {list(levels)}; add it "
+                          f"to [order] {_toml_key(column)} in the schema")
+    return _Encoded("binary" if len(levels) == 2 else "ordinal", values, levels=tuple(levels),
+                    scored=True)
+
+
+def _nominal(schema: Schema, column: str, role: str, text: np.ndarray,
+             levels: list[str]) -> _Encoded:
+    """One-hot levels of a text column with more than two levels and no order."""
+    key = _toml_key(column)
+    if len(levels) == 2:
+        raise SchemaError(f"{schema.source}: column '{column}' ({role}) has two text levels, "
+                          f"'{levels[0]}' and '{levels[1]}', and no order; add [order] {key} = "
+                          f"{_levels_list(levels)} to the schema, lowest first (the last level "
+                          "counts as 1)")
+    if len(levels) == 1:
+        raise SchemaError(f"{schema.source}: column '{column}' ({role}) has the single text "
+                          f"level '{levels[0]}' and no order; list its levels under [order], "
+                          f"e.g. {key} = {_levels_list([levels[0], '...'])}, lowest first "
+                          "(the last level counts as 1)")
+    return _Encoded("nominal", None, levels=tuple(levels), text=text)
+
+
+def _numbers_kind(values: np.ndarray) -> _Encoded:
+    present = values[~np.isnan(values)]
+    binary = present.size > 0 and bool(np.isin(present, (0.0, 1.0)).all())
+    return _Encoded("binary" if binary else "numeric", values)
+
+
+def _encode(frame: pd.DataFrame, column: str, role: str, schema: Schema, meta: SurveyMeta,
+            missing: tuple[float, ...], source: str, rating: bool) -> _Encoded:
+    """Encode one attribute (``rating=True``) or basis column; raise on what cannot be."""
+    raw = frame[column]
+    id_col = schema.id
+    declared = schema.order.get(column)
+    codes = meta.codes.get(column)
+    if codes is not None and len(codes) == len(raw):
+        # An SPSS/Stata column read as its labels: the codes behind them are numbers.
+        numbers = codes.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        numbers[np.isin(numbers, missing)] = np.nan
+        present = ~np.isnan(numbers) & raw.notna().to_numpy()
+        text = _as_text(raw, present)
+        if declared is not None:
+            return _ordered(frame, column, role, text, declared, source, id_col)
+        observed = np.unique(numbers[present])
+        if observed.size and np.isin(observed, (0.0, 1.0)).all():
+            labels = meta.value_labels.get(column, {})
+            return _Encoded("binary", np.where(present, numbers, np.nan),
+                            levels=(labels.get(0.0, "0"), labels.get(1.0, "1")))
+        binary = _yes_no(text)
+        if binary is not None:
+            return binary
+        if rating:  # a labelled rating scale: score its codes
+            return _Encoded("numeric", np.where(present, numbers, np.nan))
+        pairs = pd.DataFrame({"code": numbers[present], "level": text[present]})
+        by_code = pairs.drop_duplicates().sort_values("code", kind="stable")["level"]
+        return _nominal(schema, column, role, text, list(dict.fromkeys(by_code)))
+    if pd.api.types.is_bool_dtype(raw):
+        return _Encoded("binary", raw.to_numpy(dtype=float, na_value=np.nan, copy=True))
+    if pd.api.types.is_numeric_dtype(raw):
+        values = _numeric(frame, column, source, id_col, role)
+        values[np.isin(values, missing)] = np.nan
+        return _numbers_kind(values)
+    present = raw.notna().to_numpy()
+    text = _as_text(raw, present)
+    if declared is not None:
+        return _ordered(frame, column, role, text, declared, source, id_col)
+    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if (~np.isnan(numbers)).any() or not present.any():  # numbers written as text
+        values = _numeric(frame, column, source, id_col, role, levels_hint=True)  # raises on text
+        values[np.isin(values, missing)] = np.nan
+        return _numbers_kind(values)
+    binary = _yes_no(text)
+    if binary is not None:
+        return binary
+    levels = _text_levels(text)
+    if rating and len(levels) > 2:
+        raise SchemaError(f"{schema.source}: column '{column}' ({role}) holds text such as "
+                          f"'{levels[0]}'; ratings must be numbers or yes/no answers, or text "
+                          f"levels listed lowest first under [order], e.g. {_toml_key(column)} "
+                          f"= {_levels_list(levels[:6])} in the right order")
+    return _nominal(schema, column, role, text, levels)
+
+
+def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
+                     meta: SurveyMeta | None = None) -> Panel:
+    """Validate an in-memory table against a schema (see :func:`read_panel`).
+
+    ``meta`` carries the labels and codes of an SPSS or Stata file
+    (:func:`noncustomers.io.read_survey`); leave it out for any other table.
+    """
     frame = frame.reset_index(drop=True)
+    meta = meta if meta is not None else SurveyMeta()
     if len(frame) == 0:
         raise DataError(f"{source}: the panel has no data rows")
     schema.check_columns(list(frame.columns), source)
@@ -121,57 +325,105 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel")
         w = np.ones(len(frame))
 
     answers: dict[str, np.ndarray] = {}
+    encoded: dict[str, _Encoded] = {}
     scales: dict[str, tuple[float, float]] = {}
     for attr in schema.attributes.values():
-        scale = _attribute_scale(frame, schema, attr, source, id_col, answers, notes)
-        scales[attr.name] = scale
+        scales[attr.name] = _attribute_scale(frame, schema, attr, source, meta, answers,
+                                             encoded, notes)
 
+    encoding: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
     for column in schema.basis_columns(list(frame.columns)):
-        if column in answers:
-            continue
-        values = _numeric(frame, column, source, id_col, "segmentation basis")
-        values[np.isin(values, schema.missing)] = np.nan
-        answers[column] = values
+        enc = encoded.get(column)
+        if enc is None:
+            enc = _encode(frame, column, "segmentation basis", schema, meta, schema.missing,
+                          source, rating=False)
+        encoding[column] = enc.kind
+        if enc.kind == "nominal":
+            absent = pd.isna(enc.text)
+            groups[column] = []
+            for level in enc.levels:
+                name = f"{column}={level}"
+                answers[name] = np.where(absent, np.nan, (enc.text == level).astype(float))
+                groups[column].append(name)
+        else:
+            answers.setdefault(column, enc.values)
+            groups[column] = [column]
 
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=3)
-    return Panel(frame, schema, w, scales, pd.DataFrame(answers, index=frame.index), source, notes)
+    return Panel(frame, schema, w, scales, pd.DataFrame(answers, index=frame.index), source,
+                 notes, labels=dict(meta.labels), value_labels=dict(meta.value_labels),
+                 user_missing=dict(meta.user_missing), encoding=encoding,
+                 basis_encoded=[c for cols in groups.values() for c in cols], basis_groups=groups)
+
+
+def _label_codes(meta: SurveyMeta, column: str, codes: tuple[float, ...]) -> list[float]:
+    """Numeric codes with a value label in the file, less every kind of missing code."""
+    out = []
+    for code in meta.value_labels.get(column, {}):
+        if isinstance(code, str) or code in codes:
+            continue
+        if any(not isinstance(lo, str) and lo <= code <= hi
+               for lo, hi in meta.missing.get(column, [])):
+            continue
+        out.append(float(code))
+    return out
 
 
 def _attribute_scale(frame: pd.DataFrame, schema: Schema, attr: Attribute, source: str,
-                     id_col: str, answers: dict[str, np.ndarray],
-                     notes: list[str]) -> tuple[float, float]:
+                     meta: SurveyMeta, answers: dict[str, np.ndarray],
+                     encoded: dict[str, _Encoded], notes: list[str]) -> tuple[float, float]:
     codes = schema.missing_codes(attr)
-    cleaned = {}
+    cleaned: dict[str, _Encoded] = {}
     for kind in ("importance", "performance"):
         column = getattr(attr, kind)
         if column is None:
             continue
-        values = _numeric(frame, column, source, id_col, f"{attr.name} {kind}")
-        values[np.isin(values, codes)] = np.nan
-        cleaned[column] = values
+        cleaned[column] = _encode(frame, column, f"{attr.name} {kind}", schema, meta, codes,
+                                  source, rating=True)
     if attr.scale is not None:
         lo, hi = attr.scale
-        for column, values in cleaned.items():
+        for column, enc in cleaned.items():
+            if enc.scored:  # [order] levels score from the low end of the scale
+                top = lo + len(enc.levels) - 1
+                if top > hi:
+                    raise SchemaError(f"{schema.source}: attribute '{attr.name}' has the scale "
+                                      f"[{lo:g}, {hi:g}] but column '{column}' has "
+                                      f"{len(enc.levels)} ordered levels, scored {lo:g} to "
+                                      f"{top:g}; widen the scale or leave it out")
+                enc.values = enc.values + lo
+            values = enc.values
             outside = np.flatnonzero((values < lo) | (values > hi))
             if outside.size:
                 i = int(outside[0])
                 raise DataError(f"{source}: column '{column}' has the value {values[i]:g} in "
-                                f"{_row(frame, id_col, i)}, outside the scale [{lo:g}, {hi:g}] "
+                                f"{_row(frame, schema.id, i)}, outside the scale [{lo:g}, {hi:g}] "
                                 f"of attribute '{attr.name}'"
                                 + (f" ({outside.size} rows in all)" if outside.size > 1 else "")
                                 + "; fix the scale or declare the code under 'missing'")
+    elif all(enc.scored or enc.kind == "binary" for enc in cleaned.values()):
+        # Known from the answers' kind: binary is [0, 1], L ordered levels are [0, L-1].
+        lo = 0.0
+        hi = float(max(max(len(enc.levels) - 1, 1) if enc.scored else 1
+                       for enc in cleaned.values()))
     else:
-        stacked = np.concatenate(list(cleaned.values()))
-        if np.all(np.isnan(stacked)):
+        stacked = np.concatenate([enc.values for enc in cleaned.values()])
+        labelled = [c for column in cleaned for c in _label_codes(meta, column, codes)]
+        known = np.concatenate([stacked[~np.isnan(stacked)], labelled])
+        if known.size == 0:
             lo, hi = 0.0, 1.0
         else:
-            lo, hi = float(np.nanmin(stacked)), float(np.nanmax(stacked))
+            lo, hi = float(known.min()), float(known.max())
         if lo == hi:
             hi = lo + 1.0
-        notes.append(f"{schema.source}: attribute '{attr.name}' has no scale; using the observed "
-                     f"range [{lo:g}, {hi:g}] (add scale = [low, high] to fix it)")
-    answers.update(cleaned)
+        where = ("the range of its value labels and answers" if labelled
+                 else "the observed range")
+        notes.append(f"{schema.source}: attribute '{attr.name}' has no scale; using {where} "
+                     f"[{lo:g}, {hi:g}] (add scale = [low, high] to fix it)")
+    for column, enc in cleaned.items():
+        answers[column] = enc.values
+        encoded[column] = enc
     return (lo, hi)
 
 
@@ -181,7 +433,7 @@ def read_panel(path: str | Path, schema: Schema | str | Path) -> Panel:
     Parameters
     ----------
     path : str or Path
-        CSV, TSV, Excel or Parquet file.
+        CSV, TSV, Excel, Parquet, SPSS (.sav, .zsav) or Stata (.dta) file.
     schema : Schema, str or Path
         A parsed schema or the path of a schema TOML file.
 
@@ -203,5 +455,5 @@ def read_panel(path: str | Path, schema: Schema | str | Path) -> Panel:
     if not isinstance(schema, Schema):
         schema = load_schema(schema)
     path = Path(path)
-    frame = read_table(path, text_columns=(schema.id,))
-    return panel_from_frame(frame, schema, source=str(path))
+    frame, meta = read_survey(path, text_columns=(schema.id,), sheet=schema.sheet)
+    return panel_from_frame(frame, schema, source=str(path), meta=meta)

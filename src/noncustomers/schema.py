@@ -43,7 +43,7 @@ TIERS: tuple[str, ...] = ("customers", "soon-to-be", "refusing", "unexplored")
 NON_CUSTOMER_TIERS: tuple[str, ...] = TIERS[1:]
 UNCLASSIFIED = "unclassified"
 
-_TOP_KEYS = {"id", "weight", "missing", "tiers", "attributes", "segmentation", "order"}
+_TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order"}
 _ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing"}
 _SEGMENTATION_KEYS = {"basis", "profile", "k", "method"}
 METHODS = ("kmeans", "gmm", "latent-class", "hdbscan", "agglomerative")
@@ -90,6 +90,7 @@ class Schema:
     method: str = "kmeans"
     order: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = "schema"
+    sheet: str | None = None  # the sheet of an Excel panel; None = the first
 
     @property
     def tier_names(self) -> list[str]:
@@ -199,6 +200,10 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     id_col = _text(raw["id"], "id", source)
     weight = _text(raw["weight"], "weight", source) if "weight" in raw else None
     missing = _codes(raw.get("missing", []), "missing", source)
+    sheet = raw.get("sheet")
+    if sheet is not None and (not isinstance(sheet, str) or not sheet):
+        raise SchemaError(f"{source}: sheet must be the name of an Excel sheet in quotes, "
+                          f"found {sheet!r}")
 
     tiers_raw = raw.get("tiers")
     if not isinstance(tiers_raw, dict) or not tiers_raw:
@@ -273,4 +278,5 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     order = {col: tuple(levels) for col, levels in order_raw.items()}
 
     return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
-                  basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order, source=source)
+                  basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
+                  source=source, sheet=sheet)

@@ -33,9 +33,15 @@ def group_masks(tiers: pd.Series, segments: pd.Series, tier_order: list[str]) ->
         masks[tier] = tier_values == tier
     for tier in tier_order:
         segs = set(seg_values[tier_values == tier]) - {tier}
-        for seg in sorted(segs, key=lambda s: int(s.rsplit("-", 1)[1])):
+        for seg in sorted(segs, key=_segment_number):
             masks[seg] = seg_values == seg
     return masks
+
+
+def _segment_number(segment: str) -> tuple[int, int]:
+    """Sort key: ``<tier>-1, <tier>-2, ...`` then ``<tier>-noise``."""
+    suffix = segment.rsplit("-", 1)[-1]
+    return (0, int(suffix)) if suffix.isdigit() else (1, 0)
 
 
 def attribute_gaps(panel: Panel, masks: dict[str, np.ndarray]) -> pd.DataFrame:

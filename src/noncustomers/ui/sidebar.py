@@ -20,7 +20,7 @@ def render() -> state.Loaded | None:
         loaded = state.load_sample(seed)
     else:
         panel = st.sidebar.file_uploader("Panel file", type=["csv", "tsv", "txt", "xlsx",
-                                                             "parquet"], key="panel_file")
+                                                             "parquet", "sav", "dta"], key="panel_file")
         schema = st.sidebar.file_uploader("Schema file (TOML)", type=["toml"], key="schema_file",
                                           help="Maps the panel's columns to roles; see the README.")
         if panel is None or schema is None:
