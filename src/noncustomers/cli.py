@@ -8,7 +8,9 @@ Exit codes: 0 success, 2 bad input (one line on stderr, nothing written).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 import warnings
 from collections.abc import Sequence
 
@@ -51,16 +53,48 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stability-runs", type=int, default=DEFAULT_RUNS, metavar="N",
                      help=f"bootstrap refits per tier for segment stability (default "
                           f"{DEFAULT_RUNS}; 0 skips it)")
+    run.add_argument("--save-model", metavar="PATH", default=None,
+                     help="also save the fitted model (skops format) for `noncustomers assign`")
     run.add_argument("--map", choices=["pca", "umap"], default="pca",
                      help="2-D map method for x, y (default pca: instant; umap costs about a "
                           "minute of numba compilation per process)")
+    place = sub.add_parser("assign", help="place new respondents with a saved model",
+                           description="Writes assignments.csv (id, tier, segment) to --out.")
+    place.add_argument("panel", help="panel file with the same columns as the model's panel")
+    place.add_argument("--model", required=True, help="model file from analyze --save-model")
+    place.add_argument("--out", required=True, help="output folder (created when absent)")
     return parser
+
+
+def _assign(args: argparse.Namespace) -> int:
+    from noncustomers.model import load_model
+
+    try:
+        model = load_model(args.model)
+        assignments = model.predict(model.read(args.panel))
+    except NoncustomersError as exc:
+        print(f"noncustomers: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = out / ".assignments.csv.tmp"
+        assignments.to_csv(tmp, index=False, lineterminator="\n")
+        os.replace(tmp, out / "assignments.csv")
+    except OSError as exc:
+        print(f"noncustomers: error: cannot write to '{args.out}': {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    print(f"{len(assignments)} respondents placed; wrote {out / 'assignments.csv'}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "assign":
+        return _assign(args)
     # Imported here so `noncustomers --help` answers instantly.
     from noncustomers.analysis import analyze
     from noncustomers.panel import read_panel
@@ -72,6 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = analyze(panel, seed=args.seed, k=args.k, map=args.map,
                              method=args.method, stability_runs=max(args.stability_runs, 0))
             written = result.write(args.out)
+            if args.save_model:
+                from noncustomers.model import save_model
+
+                schema_text = Path(args.schema).read_text(encoding="utf-8-sig")
+                written.append(save_model(result.model, schema_text, args.save_model))
     except NoncustomersError as exc:
         print(f"noncustomers: error: {exc}", file=sys.stderr)
         return 2
