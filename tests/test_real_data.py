@@ -1,0 +1,46 @@
+"""The worked examples in docs/examples on the real surveys in ../shared/data (skipped when absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from noncustomers import analyze, read_panel
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+EXAMPLES = ROOT / "docs" / "examples"
+
+pytestmark = pytest.mark.skipif(not (DATA / "vacmot.csv").exists(),
+                                reason="../shared/data is not present")
+
+
+def _with_row_id(source: Path, tmp_path: Path) -> Path:
+    frame = pd.read_csv(source)
+    frame.insert(0, "row", range(1, len(frame) + 1))
+    out = tmp_path / source.name
+    frame.to_csv(out, index=False)
+    return out
+
+
+def test_vacmot_latent_class_is_close_to_the_published_six_segments(tmp_path):
+    panel = read_panel(_with_row_id(DATA / "vacmot.csv", tmp_path), EXAMPLES / "vacmot.toml")
+    result = analyze(panel, map=None, stability_runs=0)
+    published = pd.read_csv(DATA / "vacmot_published_6_segments.csv").iloc[:, 0]
+    assert result.segments.nunique() == 6
+    assert adjusted_rand_score(published, result.segments) > 0.6
+
+
+def test_mcdonalds_tiers_follow_visit_frequency(tmp_path):
+    panel = read_panel(_with_row_id(DATA / "mcdonalds.csv", tmp_path),
+                       EXAMPLES / "mcdonalds.toml")
+    result = analyze(panel, map=None, stability_runs=0, k=4)
+    counts = result.tiers.value_counts()
+    frequency = panel.data["VisitFrequency"]
+    assert counts["refusing"] == (frequency == "Never").sum()
+    assert counts["customers"] == frequency.isin(
+        ["Once a month", "Once a week", "More than once a week"]).sum()
+    assert result.segments.nunique() == 12  # four segments in each of the three tiers
