@@ -18,6 +18,7 @@ def main() -> None:
     navigation = st.navigation([
         st.Page(f"{pages}/overview.py", title="Tier sizes", default=True),
         st.Page(f"{pages}/map.py", title="Map"),
+        st.Page(f"{pages}/segments.py", title="Segments"),
         st.Page(f"{pages}/gaps.py", title="Gaps"),
         st.Page(f"{pages}/canvas.py", title="Strategy canvas"),
         st.Page(f"{pages}/errc.py", title="ERRC grid"),

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = "src/noncustomers/ui/pages"
-VIEWS = ["overview", "map", "gaps", "canvas", "errc"]
+VIEWS = ["overview", "map", "segments", "gaps", "canvas", "errc"]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_gap_view_switches_group(app_env):
 def test_sidebar_offers_both_downloads(app_env):
     at = run_view("overview")
     buttons = at.get("download_button")
-    assert {b.proto.label for b in buttons} == {"assignments.csv", "gaps.csv"}
+    assert {b.proto.label for b in buttons} == {"assignments.csv", "gaps.csv", "profiles.csv"}
 
 
 def test_upload_mode_without_files_asks_for_them(app_env):

@@ -7,8 +7,9 @@ from noncustomers.charts.canvas import plot_strategy_canvas
 from noncustomers.charts.errc import plot_errc_grid
 from noncustomers.charts.gaps import plot_gaps
 from noncustomers.charts.map import plot_map
+from noncustomers.charts.selection import plot_k_selection
 from noncustomers.charts.theme import ERRC_COLORS, TIER_COLORS
 from noncustomers.charts.tiers import plot_tier_sizes
 
-__all__ = ["ERRC_COLORS", "TIER_COLORS", "plot_errc_grid", "plot_gaps", "plot_map",
+__all__ = ["ERRC_COLORS", "TIER_COLORS", "plot_errc_grid", "plot_gaps", "plot_k_selection", "plot_map",
            "plot_strategy_canvas", "plot_tier_sizes"]

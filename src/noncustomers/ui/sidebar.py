@@ -49,4 +49,6 @@ def render() -> state.Loaded | None:
                                     "(as `noncustomers analyze --map pca`).")
     st.sidebar.download_button("gaps.csv", analysis.gaps.round(6).to_csv(index=False),
                                file_name="gaps.csv", mime="text/csv", key="dl_gaps")
+    st.sidebar.download_button("profiles.csv", analysis.profiles.round(6).to_csv(index=False),
+                               file_name="profiles.csv", mime="text/csv", key="dl_profiles")
     return loaded

@@ -1,0 +1,40 @@
+"""Segments: how many, how stable, and who they are (profiles)."""
+
+import pandas as pd
+import streamlit as st
+
+from noncustomers.charts import plot_k_selection
+from noncustomers.ui import state
+from noncustomers.ui.widgets import show_chart
+
+analysis = state.require()
+summary = analysis.summary()
+st.title("Segments within each tier")
+st.caption(f"Method: {summary['config']['method']}. Stability: mean bootstrap Jaccard "
+           f"({summary['config']['stability_runs']} refits; Hennig: ≥ 0.75 stable, 0.6-0.75 "
+           "doubtful, < 0.6 unstable).")
+
+segments = pd.DataFrame([{"segment": name, **seg} for name, seg in summary["segments"].items()])
+if segments.empty:
+    st.info("No segments: the schema has no basis columns or the tiers are too small.")
+    st.stop()
+segments["share_of_tier"] = (segments["share_of_tier"] * 100).round(1)
+st.dataframe(segments.rename(columns={"share_of_tier": "% of tier"}), hide_index=True,
+             width="stretch")
+
+tiers = list(summary["selection"])
+if tiers:
+    tier = st.segmented_control("Tier", tiers, default=tiers[0], key="selection_tier") or tiers[0]
+    chosen = sum(1 for s in summary["segments"].values()
+                 if s["tier"] == tier and s.get("stability_label") != "noise")
+    show_chart(plot_k_selection(summary["selection"][tier], tier, chosen), key="k_selection",
+               height=460)
+
+st.subheader("Profile of a segment")
+names = list(summary["segments"])
+segment = st.selectbox("Segment", names, key="profile_segment")
+profile = analysis.profiles[analysis.profiles["segment"] == segment].drop(columns="segment")
+st.dataframe(profile.round(3), hide_index=True, width="stretch")
+st.caption("value: weighted mean or share in the segment; total: in the whole sample; index: "
+           "100 = average; significant: differs from the rest of the sample (weighted test, "
+           "Benjamini-Hochberg q < 0.05).")
