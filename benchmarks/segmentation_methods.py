@@ -238,11 +238,12 @@ def main(argv: list[str] | None = None) -> None:
 
     print()
     print("Notes")
-    print(f"- segment_tiers takes one k for all tiers, so latent-class runs with k={LATENT_CLASS_K} "
-          f"in every tier; the planted k is {PLANTED_K} (the direct alternatives use it).")
-    print("- noncustomers methods: k='auto' (2..8; kmeans/agglomerative by silhouette, gmm by BIC), "
-          "seed=0, stability_runs=0, weights honoured; basis = imp_* (median-imputed and "
-          "standardised, except latent-class, which sees the raw answers).")
+    print(f"- segment_tiers takes one k for all tiers, so latent-class runs with "
+          f"k={LATENT_CLASS_K} in every tier; the planted k is {PLANTED_K} "
+          "(the direct alternatives use it).")
+    print("- noncustomers methods: k='auto' (2..8; kmeans/agglomerative by silhouette, "
+          "gmm by BIC), seed=0, stability_runs=0, weights honoured; basis = imp_* "
+          "(median-imputed and standardised, except latent-class, which sees the raw answers).")
     print("- KPrototypes: importance items numeric (tier-median imputation, unscaled) + gender, "
           "children_at_home, income categorical; default gamma; init='Cao', n_init=1.")
     print("- StepMix direct: categorical_nan on imp_* recoded 0..4 (NaN = 9 or blank), StepMix "
