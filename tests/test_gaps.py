@@ -93,13 +93,18 @@ ROWS = [("r1", 1, "yes", 5, 4, 3),
 
 
 @pytest.fixture(scope="module")
-def gaps() -> pd.DataFrame:
+def tiny_panel_result():
     frame = pd.DataFrame(ROWS, columns=["id", "w", "member", "imp_price", "perf_price",
                                         "perf_hours"])
     panel = panel_from_frame(frame, parse_schema(SCHEMA))
     result = analyze(panel, map=None, k=1)
     assert result.tiers.tolist() == ["customers"] * 2 + ["unexplored"] * 4
-    return result.gaps
+    return result
+
+
+@pytest.fixture(scope="module")
+def gaps(tiny_panel_result) -> pd.DataFrame:
+    return tiny_panel_result.gaps
 
 
 def _row(gaps: pd.DataFrame, group: str, attribute: str) -> dict:
@@ -109,9 +114,13 @@ def _row(gaps: pd.DataFrame, group: str, attribute: str) -> dict:
 
 
 def test_gaps_columns_and_groups(gaps):
-    assert list(gaps.columns) == GAP_COLUMNS == [
+    # The foundation contract's columns first, in order; later columns are appended.
+    assert list(gaps.columns) == GAP_COLUMNS
+    assert GAP_COLUMNS[:10] == [
         "group", "attribute", "importance", "performance", "gap", "importance_t2b",
         "performance_t2b", "opportunity", "n", "weighted_n"]
+    assert GAP_COLUMNS[10:] == ["n_eff", "importance_lo", "importance_hi", "performance_lo",
+                                "performance_hi", "low_base", "quadrant", "opportunity_band"]
     # all, then the tiers, then the segments (k=1: one per tier); attributes in schema order
     assert gaps["group"].tolist() == [g for g in ("all", "customers", "unexplored",
                                                   "customers-1", "unexplored-1")
@@ -271,3 +280,58 @@ def test_analyze_passes_errc_rules():
     assert result.errc_evidence["price"]["industry_performance"] == pytest.approx(42.5 / 6,
                                                                                   abs=1e-4)
     assert analyze(panel, map=None, k=1).errc["raise"] == []
+
+
+def test_effective_base_and_interval_by_hand(gaps):
+    # customers = rows 001 and 002, weights 1 and 2: n_eff = (1 + 2)^2 / (1 + 4) = 1.8
+    row = _row(gaps, "customers", "price")
+    assert row["n_eff"] == pytest.approx(1.8)
+    assert bool(row["low_base"])
+    # importance 5 and 3 on 1-5 -> 10 and 5 on 0-10; weighted mean (10 + 2*5) / 3 = 6.667
+    # biased variance (1*(10-6.667)^2 + 2*(5-6.667)^2) / 3 = 5.5556; x n_eff/(n_eff-1) = 12.5
+    # se = sqrt(12.5 / 1.8) = 2.6352; half width 1.96 * se = 5.1649
+    half = 1.959963984540054 * (12.5 / 1.8) ** 0.5
+    assert row["importance_lo"] == pytest.approx(20 / 3 - half)
+    assert row["importance_hi"] == pytest.approx(20 / 3 + half)
+    # all 6 respondents, weights 1,2,1,3,1,2: n_eff = 10^2 / 20 = 5
+    assert _row(gaps, "all", "price")["n_eff"] == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize(("importance", "performance", "expected"), [
+    (8.0, 3.0, "concentrate here"), (8.0, 7.0, "keep up"), (2.0, 3.0, "low priority"),
+    (2.0, 7.0, "possible overkill"), (5.0, 5.0, "keep up"), (np.nan, 5.0, "")])
+def test_quadrants_at_the_midpoint(importance, performance, expected):
+    from noncustomers.analytics.gaps import quadrant
+
+    assert quadrant(importance, performance) == expected
+
+
+@pytest.mark.parametrize(("opportunity", "band"), [(15.01, "extreme"), (15.0, "high"),
+                                                   (12.0, "high"), (11.99, "solid"),
+                                                   (10.0, "solid"), (9.99, "low"),
+                                                   (np.nan, "")])
+def test_opportunity_bands_after_ulwick(opportunity, band):
+    from noncustomers.analytics.gaps import opportunity_band
+
+    assert opportunity_band(opportunity) == band
+
+
+def test_mean_crosshair_uses_the_group_means(tiny_panel_result):
+    from noncustomers.analytics.gaps import attribute_gaps, group_masks
+
+    result = tiny_panel_result
+    masks = group_masks(result.tiers, result.segments, result.tier_order)
+    table = attribute_gaps(result.panel, masks, crosshair="mean")
+    # Only price has both ratings: its importance is the group's mean importance (>= holds);
+    # the performance crosshair is the mean of price's and hours' performance.
+    for group, rows in table.groupby("group"):
+        price = rows.set_index("attribute").loc["price"]
+        if np.isnan(price["performance"]) or np.isnan(price["importance"]):
+            assert price["quadrant"] == ""
+            continue
+        cross = rows["performance"].mean()
+        expected = "keep up" if price["performance"] >= cross else "concentrate here"
+        assert price["quadrant"] == expected, group
+    assert (table["quadrant"] == "concentrate here").any()  # differs from the midpoint rule
+    with pytest.raises(ValueError, match="crosshair"):
+        attribute_gaps(result.panel, masks, crosshair="median")

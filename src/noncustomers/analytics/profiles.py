@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from noncustomers.errors import DataError, closest
+from noncustomers.analytics.weighted import kish_n_eff, weighted_moments
 from noncustomers.panel import Panel
 from noncustomers.schema import UNCLASSIFIED
 
@@ -26,36 +27,10 @@ PROFILE_COLUMNS = ["segment", "variable", "level", "value", "total", "index", "p
                    "significant"]
 
 
-def kish_n_eff(weights: np.ndarray) -> float:
-    """Kish's effective sample size ``(sum w)^2 / sum w^2`` (0 for no weight).
-
-    >>> kish_n_eff(np.ones(4))
-    4.0
-    >>> kish_n_eff(np.array([1.0, 3.0]))   # (1 + 3)^2 / (1 + 9)
-    1.6
-    """
-    w = np.asarray(weights, dtype=float)
-    sq = float(np.dot(w, w))
-    return float(w.sum() ** 2 / sq) if sq > 0 else 0.0
-
-
-def _moments(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
-    """Weighted mean, weighted variance (n_eff - 1 denominator) and Kish n_eff; x has no NaN."""
-    total = float(w.sum())
-    if total <= 0:
-        return math.nan, math.nan, 0.0
-    mean = float(np.dot(x, w) / total)
-    n_eff = kish_n_eff(w)
-    if n_eff <= 1:
-        return mean, math.nan, n_eff
-    biased = float(np.dot(w, (x - mean) ** 2) / total)
-    return mean, biased * n_eff / (n_eff - 1.0), n_eff
-
-
 def _mean_test(x1: np.ndarray, w1: np.ndarray, x2: np.ndarray, w2: np.ndarray) -> float:
     """Two-sided Welch test of two weighted means on Kish effective sizes."""
-    m1, v1, n1 = _moments(x1, w1)
-    m2, v2, n2 = _moments(x2, w2)
+    m1, v1, n1 = weighted_moments(x1, w1)
+    m2, v2, n2 = weighted_moments(x2, w2)
     if not (n1 > 1 and n2 > 1):
         return math.nan
     a, b = v1 / n1, v2 / n2

@@ -45,8 +45,14 @@ def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None =
             fig.add_trace(go.Scatter(x=[r.performance, r.importance], y=[r.label, r.label],
                                      mode="lines", line={"color": color, "width": 5},
                                      opacity=0.35, showlegend=False, hoverinfo="skip"))
+    error = None
+    if "importance_lo" in rows:
+        error = {"type": "data", "symmetric": False, "color": IMPORTANCE_COLOR, "thickness": 1.5,
+                 "array": rows["importance_hi"] - rows["importance"],
+                 "arrayminus": rows["importance"] - rows["importance_lo"]}
     fig.add_trace(go.Scatter(
         x=rows["importance"], y=rows["label"], mode="markers", name="Importance to this group",
+        error_x=error,
         marker={"size": 16, "color": IMPORTANCE_COLOR, "symbol": "circle"},
         customdata=np.c_[rows["gap"], rows["opportunity"]],
         hovertemplate="%{y}<br>importance %{x:.1f}<br>gap %{customdata[0]:.1f}"
@@ -61,6 +67,10 @@ def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None =
     fig.update_layout(legend={"orientation": "h", "y": -0.12, "x": 0})
     n = int(rows["n"].iloc[0])
     weighted = float(rows["weighted_n"].iloc[0])
+    low = bool(rows["low_base"].iloc[0]) if "low_base" in rows else False
+    base = (f"n = {n:,} (weighted {weighted:,.0f})"
+            + (f"; LOW BASE: effective n {rows['n_eff'].iloc[0]:.0f} < 30, read with care"
+               if low else ""))
     return style(fig, f"What '{group}' values vs what the industry delivers",
-                 f"Weighted means rescaled to 0-10; sorted by gap (importance - performance). "
-                 f"n = {n:,} (weighted {weighted:,.0f})")
+                 "Weighted means on 0-10 with 95% intervals; sorted by gap (importance - "
+                 f"performance). {base}")

@@ -29,6 +29,10 @@ if not analysis.panel.schema.attributes:
 default = groups.index("unexplored") if "unexplored" in groups else 0
 group = st.selectbox("Group", groups, index=default, format_func=describe, key="gap_group")
 labels = attribute_labels(analysis)
+chosen = analysis.gaps[analysis.gaps["group"] == group]
+if len(chosen) and bool(chosen["low_base"].iloc[0]):
+    st.warning(f"Low base: the effective sample size of '{group}' is "
+               f"{chosen['n_eff'].iloc[0]:.0f} (< 30); its figures are uncertain.")
 show_chart(plot_gaps(analysis.gaps, group, labels), key=f"gaps_{group}")
 
 table = analysis.gaps[analysis.gaps["group"] == group].drop(columns=["group"]).copy()
