@@ -348,7 +348,7 @@ def _sample_table() -> pd.DataFrame:
 
         panel = read_panel(SAMPLE_DIR / "gym_panel.csv", SAMPLE_DIR / "gym_schema.toml")
         with threadpool_limits(limits=1):
-            result = analyze(panel, map=None)
+            result = analyze(panel, map=None, stability_runs=0)  # profiles need no stability
         _SAMPLE["result"] = result
         _SAMPLE["table"] = segment_profiles(panel, result.tiers, result.segments)
     return _SAMPLE["table"]
