@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.base import ClusterMixin
 
 from noncustomers.analytics.canvas import strategy_canvas
-from noncustomers.analytics.errc import ERRC_ACTIONS, ErrcRules, errc_grid
+from noncustomers.analytics.errc import ErrcRules, errc_grid
 from noncustomers.analytics.gaps import attribute_gaps, group_masks
 from noncustomers.analytics.weighted import rescale, weighted_mean
 from noncustomers.embedding import map_coordinates
@@ -251,6 +251,5 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
               "encoding": dict(getattr(panel, "encoding", {})),
               "errc_rules": errc_rules.as_dict(), "schema": panel.schema.source,
               "panel": panel.source}
-    assert set(grid) == set(ERRC_ACTIONS)
     return Analysis(panel, tiers, segments, coords, gaps, grid, evidence, canvas, segmentation,
                     config, profiles)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["SAMPLE_PANEL", "SAMPLE_SCHEMA", "sample_paths"]
+__all__ = ["sample_paths"]
 
 _REPO = Path(__file__).resolve().parents[2] / "sample_data"
 _PACKAGED = Path(__file__).resolve().parent / "_sample"
@@ -19,5 +19,3 @@ def sample_paths() -> tuple[Path, Path]:
     raise FileNotFoundError("the sample panel is not installed; run "
                             "`python sample_data/generate_gym_panel.py` in a checkout")
 
-
-SAMPLE_PANEL, SAMPLE_SCHEMA = (_REPO / "gym_panel.csv", _REPO / "gym_schema.toml")

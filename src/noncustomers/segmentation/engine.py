@@ -25,7 +25,7 @@ from noncustomers.schema import METHODS, UNCLASSIFIED
 from noncustomers.segmentation.estimators import (NOISE, AutoGaussianMixture, AutoKMeans,
                                                   AutoWard, DensitySegmenter, LatentClass)
 from noncustomers.segmentation.stability import (DEFAULT_RUNS, global_stability,
-                                                 segment_stability, stability_label)
+                                                 segment_stability, weight_params)
 
 __all__ = ["MIN_SEGMENTABLE", "SegmentModel", "Segmentation", "basis_matrix", "make_segmenter",
            "segment_tiers", "standardize_basis"]
@@ -74,12 +74,6 @@ def _pipeline(estimator: ClusterMixin, method: str | None) -> Pipeline:
     if method == "latent-class":
         return Pipeline([("segment", estimator)])
     return Pipeline(_preprocessing().steps + [("segment", estimator)])
-
-
-def _fit_params(pipeline: Pipeline, w: np.ndarray) -> dict:
-    from noncustomers.segmentation.stability import _weights
-
-    return _weights(pipeline, w)
 
 
 @dataclass
@@ -202,7 +196,7 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
                 estimator.set_params(random_state=seed)
         pipeline = _pipeline(estimator, method)
         X = basis[rows]
-        pipeline.fit(X, **_fit_params(pipeline, w))
+        pipeline.fit(X, **weight_params(pipeline, w))
         fitted = pipeline.steps[-1][1]
         fitted_models[tier] = fitted
         raw = np.asarray(fitted.labels_)
@@ -232,5 +226,3 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
     return Segmentation(pd.Series(labels, index=panel.data.index, name="segment"), selection,
                         stability, model, method or type(clusterer).__name__, fitted_models)
 
-
-__all__ += ["stability_label"]

@@ -25,7 +25,8 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import has_fit_parameter
 
-__all__ = ["DEFAULT_RUNS", "global_stability", "segment_stability", "stability_label"]
+__all__ = ["DEFAULT_RUNS", "global_stability", "segment_stability", "stability_label",
+           "weight_params"]
 
 DEFAULT_RUNS = 10
 
@@ -39,11 +40,11 @@ def stability_label(jaccard: float) -> str:
 
 def _fit_predict(model, X, w, rows, predict_rows) -> np.ndarray:
     fitted = clone(model)
-    fitted.fit(X[rows], **_weights(fitted, w[rows] if w is not None else None))
+    fitted.fit(X[rows], **weight_params(fitted, w[rows] if w is not None else None))
     return fitted.predict(X[predict_rows])
 
 
-def _weights(model, w) -> dict:
+def weight_params(model, w) -> dict:
     """``fit`` keyword arguments that pass the weights to every step that takes them."""
     if w is None:
         return {}
