@@ -54,7 +54,8 @@ def test_gap_chart_sorts_by_gap_and_uses_users_performance_for_never_users(resul
 
 def test_canvas_draws_industry_and_each_tier(result, labels):
     fig = plot_strategy_canvas(result.canvas, labels)
-    assert len(fig.data) == 5
+    assert len(fig.data) == 6  # industry, four tiers, the proposed blue-ocean curve
+    assert fig.data[-1].name.startswith("Proposed blue-ocean")
     industry = fig.data[0]
     assert industry.name.startswith("Industry offering")
     expected = result.canvas[result.canvas["curve"] == INDUSTRY_CURVE]["level"].to_numpy()
@@ -65,9 +66,9 @@ def test_canvas_draws_industry_and_each_tier(result, labels):
 def test_errc_grid_lists_every_attribute_of_every_cell(result, labels):
     fig = plot_errc_grid(result.errc, labels, result.errc_evidence)
     text = " ".join(a.text for a in fig.layout.annotations)
-    for names in result.errc.values():
-        for name in names:
-            assert labels[name] in text
+    for entries in result.errc.values():
+        for entry in entries:
+            assert labels[entry["attribute"]] in text
     assert "nothing found" not in text  # the sample fills all four cells
 
 

@@ -1,6 +1,7 @@
 """analyze(): the whole pipeline, returning one :class:`Analysis` result object.
 
-panel -> tiers -> segments within tiers -> 2-D map -> gaps -> ERRC grid, canvas.
+panel -> tiers -> segments within tiers -> 2-D map -> gaps, differences,
+commonalities, drivers -> ERRC grid -> strategy canvas -> size of the prize.
 The CLI writes an Analysis to files; the app draws it; a notebook inspects it.
 """
 
@@ -19,10 +20,16 @@ import numpy as np
 import pandas as pd
 from sklearn.base import ClusterMixin
 
-from noncustomers.analytics.canvas import strategy_canvas
+from noncustomers.analytics.canvas import (INDUSTRY_CURVE, PROPOSED_CURVE, curve_metrics,
+                                           industry_curve, proposed_curve, strategy_canvas)
+from noncustomers.analytics.commonalities import commonalities, top_commonalities
+from noncustomers.analytics.differences import attribute_differences
+from noncustomers.analytics.drivers import tier_drivers
 from noncustomers.analytics.errc import ErrcRules, errc_grid
-from noncustomers.analytics.gaps import attribute_gaps, group_masks
-from noncustomers.analytics.weighted import rescale, weighted_mean
+from noncustomers.analytics.gaps import LOW_BASE, attribute_gaps, group_masks
+from noncustomers.analytics.prize import DEFAULT_MARGIN, size_of_prize
+from noncustomers.analytics.rfm import rfm_scores
+from noncustomers.analytics.weighted import kish_n_eff, share_interval
 from noncustomers.embedding import map_coordinates
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS, UNCLASSIFIED
@@ -34,7 +41,9 @@ from noncustomers.tiers import assign_tiers
 
 __all__ = ["Analysis", "analyze", "OUTPUT_FILES"]
 
-OUTPUT_FILES = ("assignments.csv", "gaps.csv", "summary.json", "profiles.csv")
+OUTPUT_FILES = ("assignments.csv", "gaps.csv", "summary.json", "profiles.csv",
+                "differences.csv", "commonalities.csv", "drivers.csv", "canvas.csv")
+SUMMARY_FORMAT = 2  # summary.json layout version; see CHANGELOG.md
 _DECIMALS = 6
 
 
@@ -52,12 +61,21 @@ class Analysis:
     gaps : DataFrame
         See :mod:`noncustomers.analytics.gaps`.
     errc : dict
-        action -> attributes; ``errc_evidence`` holds the figures behind it.
+        action -> ``[{"attribute", "label", "evidence"}]``; ``errc_evidence`` holds the
+        figures of every attribute, placed or not.
     canvas : DataFrame
         Strategy canvas, long format ``curve, attribute, level``.
     segmentation : Segmentation
     config : dict
         seed, k, map method and ERRC thresholds used.
+    profiles, differences, commonalities, drivers : DataFrame
+        See :mod:`noncustomers.analytics`.
+    drivers_models : dict
+        tier -> AUC, n and top drivers of its model.
+    prize : dict
+        The size of the prize of the proposed curve (:func:`size_of_prize`).
+    warnings : list of str
+        Findings to read with care (besides the panel's reading notes).
     """
 
     panel: Panel
@@ -65,12 +83,18 @@ class Analysis:
     segments: pd.Series
     coordinates: np.ndarray
     gaps: pd.DataFrame
-    errc: dict[str, list[str]]
+    errc: dict[str, list[dict]]
     errc_evidence: dict[str, dict]
     canvas: pd.DataFrame
     segmentation: Segmentation
     config: dict[str, Any] = field(default_factory=dict)
     profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame)
+    commonalities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drivers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drivers_models: dict[str, dict] = field(default_factory=dict)
+    prize: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def model(self) -> SegmentModel | None:
@@ -85,33 +109,56 @@ class Analysis:
 
     @property
     def assignments(self) -> pd.DataFrame:
-        """One row per input row, same order: id, tier, segment, x, y."""
-        return pd.DataFrame({
+        """One row per input row, same order: id, tier, segment, x, y, and the RFM
+        columns (``recency_score, frequency_score, monetary_score, value_tier``)
+        when the schema maps ``[rfm]``."""
+        table = pd.DataFrame({
             self.panel.schema.id: self.panel.ids.to_numpy(),
             "tier": self.tiers.to_numpy(),
             "segment": self.segments.to_numpy(),
             "x": np.round(self.coordinates[:, 0], _DECIMALS),
             "y": np.round(self.coordinates[:, 1], _DECIMALS),
         })
+        rfm = rfm_scores(self.panel, self.tiers)
+        for column in rfm.columns:
+            table[column] = rfm[column].to_numpy()
+        return table
+
+    @property
+    def curves(self) -> dict[str, dict[str, float]]:
+        """Value curves by name (``industry offering``, each tier, ``blue ocean``)."""
+        return {curve: dict(zip(part["attribute"], part["level"]))
+                for curve, part in self.canvas.groupby("curve", sort=False)}
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` document (a plain dict)."""
         w = self.panel.weights
         total = w.sum()
+        n_eff = kish_n_eff(w)
         tiers_out = {}
         for tier in self.panel.schema.tier_names + [UNCLASSIFIED]:
             mask = (self.tiers == tier).to_numpy()
-            tiers_out[tier] = {"n": int(mask.sum()),
-                               "share": round(float(w[mask].sum() / total), _DECIMALS)}
+            share = float(w[mask].sum() / total)
+            lo, hi = share_interval(share, n_eff)
+            tiers_out[tier] = {"n": int(mask.sum()), "share": round(share, _DECIMALS),
+                               "share_lo": round(lo, _DECIMALS), "share_hi": round(hi, _DECIMALS),
+                               "n_eff": round(kish_n_eff(w[mask]), _DECIMALS),
+                               "low_base": bool(kish_n_eff(w[mask]) < LOW_BASE)}
         segments_out = {}
         for seg in group_masks(self.tiers, self.segments, self.tier_order):
             mask = (self.segments == seg).to_numpy()
             if seg in tiers_out or seg == "all" or not mask.any():
                 continue
             tier = self.tiers[mask].iloc[0]
-            tier_w = w[(self.tiers == tier).to_numpy()].sum()
+            tier_mask = (self.tiers == tier).to_numpy()
+            share = float(w[mask].sum() / w[tier_mask].sum())
+            lo, hi = share_interval(share, kish_n_eff(w[tier_mask]))
             segments_out[seg] = {"tier": tier, "n": int(mask.sum()),
-                                 "share_of_tier": round(float(w[mask].sum() / tier_w), _DECIMALS)}
+                                 "share_of_tier": round(share, _DECIMALS),
+                                 "share_of_tier_lo": round(lo, _DECIMALS),
+                                 "share_of_tier_hi": round(hi, _DECIMALS),
+                                 "n_eff": round(kish_n_eff(w[mask]), _DECIMALS),
+                                 "low_base": bool(kish_n_eff(w[mask]) < LOW_BASE)}
             if seg.endswith("-noise"):  # HDBSCAN's unassigned points: not a segment to judge
                 segments_out[seg].update(stability=None, stability_label="noise")
             elif seg in self.segmentation.stability:
@@ -121,21 +168,35 @@ class Analysis:
         selection = {tier: [{k: _clean(v) for k, v in row.items()} for row in rows]
                      for tier, rows in self.segmentation.selection.items()}
         attributes = {name: {"label": a.display, "scale": list(self.panel.scales[name]),
-                             "importance": a.importance, "performance": a.performance}
+                             "importance": a.importance, "performance": a.performance,
+                             "offered": a.offered}
                       for name, a in self.panel.schema.attributes.items()}
-        return {
+        curves = self.curves
+        industry = curves.get(INDUSTRY_CURVE, {})
+        out = {
+            "format": SUMMARY_FORMAT,
             "n": len(self.panel),
             "weighted_n": round(float(total), _DECIMALS),
+            "n_eff": round(n_eff, _DECIMALS),
             "tiers": tiers_out,
             "segments": segments_out,
             "errc": self.errc,
             "errc_evidence": self.errc_evidence,
+            "commonalities": top_commonalities(self.commonalities),
+            "drivers": self.drivers_models,
+            "canvas": {name: curve_metrics(curve, industry) for name, curve in curves.items()},
+            "prize": self.prize,
             "selection": selection,
             "attributes": attributes,
             "config": self.config,
-            "warnings": list(self.panel.notes),
+            "warnings": list(self.panel.notes) + list(self.warnings),
             "versions": _versions(),
         }
+        if len(self.panel.rfm.columns):
+            tiers_of_value = self.assignments["value_tier"]
+            out["value_tiers"] = {name: int((tiers_of_value == name).sum())
+                                  for name in ("top", "high", "mid", "low", "unscored")}
+        return out
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write assignments.csv, gaps.csv and summary.json into ``out_dir``.
@@ -150,8 +211,11 @@ class Analysis:
             self.assignments.to_csv(staging / "assignments.csv", index=False, lineterminator="\n")
             self.gaps.round(_DECIMALS).to_csv(staging / "gaps.csv", index=False,
                                               lineterminator="\n")
-            self.profiles.round(_DECIMALS).to_csv(staging / "profiles.csv", index=False,
-                                                  lineterminator="\n")
+            for name, table in (("profiles.csv", self.profiles),
+                                ("differences.csv", self.differences),
+                                ("commonalities.csv", self.commonalities),
+                                ("drivers.csv", self.drivers), ("canvas.csv", self.canvas)):
+                table.round(_DECIMALS).to_csv(staging / name, index=False, lineterminator="\n")
             (staging / "summary.json").write_text(
                 json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -185,24 +249,11 @@ def map_matrix(panel: Panel) -> np.ndarray:
     return standardize_basis(basis_matrix(panel).to_numpy(dtype=float), panel.weights)
 
 
-def noncustomer_curves(panel: Panel, tiers: pd.Series) -> tuple[dict[str, float], dict[str, float]]:
-    """Pooled non-customer importance and the industry's performance, per attribute (0-10)."""
-    nc = np.isin(tiers.to_numpy(), NON_CUSTOMER_TIERS)
-    importance, performance = {}, {}
-    for name in panel.schema.attributes:
-        scale = panel.scales[name]
-        imp = panel.ratings(name, "importance")
-        perf = panel.ratings(name, "performance")
-        importance[name] = (weighted_mean(rescale(imp[nc], scale), panel.weights[nc])
-                            if imp is not None and nc.any() else np.nan)
-        performance[name] = (weighted_mean(rescale(perf, scale), panel.weights)
-                             if perf is not None else np.nan)
-    return importance, performance
-
-
 def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | None = "pca",
             clusterer: ClusterMixin | None = None, errc_rules: ErrcRules = ErrcRules(),
-            method: str | None = None, stability_runs: int = DEFAULT_RUNS) -> Analysis:
+            method: str | None = None, stability_runs: int = DEFAULT_RUNS,
+            curve: dict[str, float] | None = None, prize_margin: float = DEFAULT_MARGIN,
+            driver_boot: int = 50) -> Analysis:
     """Run the whole pipeline on a validated panel.
 
     Parameters
@@ -224,6 +275,14 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
         hdbscan, agglomerative.
     stability_runs : int
         Bootstrap refits per tier for segment stability (0: not measured).
+    curve : dict, optional
+        attribute -> level (0-10): a value curve of your own to size the prize of,
+        instead of the one the ERRC grid proposes; factors left out stay at the
+        industry's level.
+    prize_margin : float
+        Points (0-10) by which a curve must cut a respondent's unmet need to win them.
+    driver_boot : int
+        Bootstrap resamples behind the drivers' intervals (0: no intervals).
 
     Returns
     -------
@@ -241,15 +300,33 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     coords = (np.full((len(panel), 2), np.nan) if map is None
               else map_coordinates(map_matrix(panel), method=map, seed=seed))
     order = panel.schema.tier_names + ([UNCLASSIFIED] if (tiers == UNCLASSIFIED).any() else [])
-    gaps = attribute_gaps(panel, group_masks(tiers, segments, order))
-    importance, performance = noncustomer_curves(panel, tiers)
-    grid, evidence = errc_grid(importance, performance, errc_rules)
-    canvas = strategy_canvas(gaps, [t for t in panel.schema.tier_names])
-    profiles = segment_profiles(panel, tiers, segments)
+    masks = group_masks(tiers, segments, order)
+    gaps = attribute_gaps(panel, masks)
+    attrs = panel.schema.attributes
+    offered = {name: a.offered for name, a in attrs.items()}
+    tier_sizes = {t: float(panel.weights[(tiers == t).to_numpy()].sum())
+                  for t in NON_CUSTOMER_TIERS}
+    grid, evidence, warnings = errc_grid(gaps, tier_sizes, errc_rules, offered,
+                                         {name: a.display for name, a in attrs.items()})
+    canvas = strategy_canvas(gaps, panel.schema.tier_names, evidence, offered)
+    industry = industry_curve(gaps, offered)
+    proposed = proposed_curve(industry, evidence)
+    if curve is not None:
+        unknown = [a for a in curve if a not in attrs]
+        if unknown:
+            raise ValueError(f"curve names '{unknown[0]}', which is not an attribute of the "
+                             f"schema ({', '.join(attrs)})")
+        proposed = {a: float(curve.get(a, level)) for a, level in industry.items()}
+    prize = size_of_prize(panel, tiers, industry, proposed, prize_margin)
+    prize["curve_source"] = "user" if curve is not None else PROPOSED_CURVE
+    drivers, driver_models = tier_drivers(panel, tiers, seed=seed, n_boot=driver_boot)
     config = {"seed": seed, "k": panel.schema.k if k is None else k, "map": map,
               "method": segmentation.method, "stability_runs": stability_runs,
               "encoding": dict(getattr(panel, "encoding", {})),
-              "errc_rules": errc_rules.as_dict(), "schema": panel.schema.source,
+              "errc_rules": errc_rules.as_dict(), "prize_margin": prize_margin,
+              "driver_boot": driver_boot, "schema": panel.schema.source,
               "panel": panel.source}
     return Analysis(panel, tiers, segments, coords, gaps, grid, evidence, canvas, segmentation,
-                    config, profiles)
+                    config, segment_profiles(panel, tiers, segments),
+                    attribute_differences(panel, masks), commonalities(panel, tiers),
+                    drivers, driver_models, prize, warnings)

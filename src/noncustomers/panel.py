@@ -79,6 +79,15 @@ class Panel:
         level named ``<column>=<level>``.  Empty when the schema has no basis.
     basis_groups : dict
         ``basis column -> its columns in basis_encoded``.
+    barriers : DataFrame
+        One 0/1 column per reason for not buying (schema ``[barriers]``), NaN where the
+        respondent was not asked; a binary column keeps its name, a multi-response answer
+        is named ``<column>=<answer>``.  No columns without ``[barriers]``.
+    barrier_labels : dict
+        ``barrier -> text`` for reports (schema labels, else variable labels, else the answer).
+    rfm : DataFrame
+        ``recency, frequency, monetary`` as numbers (NaN when missing) when the schema maps
+        ``[rfm]``; no columns otherwise.
     """
 
     data: pd.DataFrame
@@ -94,6 +103,9 @@ class Panel:
     encoding: dict[str, str] = field(default_factory=dict)
     basis_encoded: list[str] = field(default_factory=list)
     basis_groups: dict[str, list[str]] = field(default_factory=dict)
+    barriers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    barrier_labels: dict[str, str] = field(default_factory=dict)
+    rfm: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -350,12 +362,53 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
             answers.setdefault(column, enc.values)
             groups[column] = [column]
 
+    barriers, barrier_labels = _barriers(frame, schema, meta, source)
+    rfm = pd.DataFrame({role: _numeric(frame, column, source, id_col, f"rfm.{role}")
+                        for role, column in schema.rfm.items()}, index=frame.index)
+
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=3)
     return Panel(frame, schema, w, scales, pd.DataFrame(answers, index=frame.index), source,
                  notes, labels=dict(meta.labels), value_labels=dict(meta.value_labels),
                  user_missing=dict(meta.user_missing), encoding=encoding,
-                 basis_encoded=[c for cols in groups.values() for c in cols], basis_groups=groups)
+                 basis_encoded=[c for cols in groups.values() for c in cols], basis_groups=groups,
+                 barriers=barriers, barrier_labels=barrier_labels, rfm=rfm)
+
+
+def _barriers(frame: pd.DataFrame, schema: Schema, meta: SurveyMeta,
+              source: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The 0/1 reasons-for-not-buying table of ``[barriers]`` (see :class:`Panel`)."""
+    spec = schema.barriers
+    if spec is None:
+        return pd.DataFrame(index=frame.index), {}
+    values: dict[str, np.ndarray] = {}
+    labels: dict[str, str] = {}
+    for column in schema.barrier_columns(list(frame.columns)):
+        enc = _encode(frame, column, "barrier", schema, meta, schema.missing, source,
+                      rating=False)
+        if enc.kind != "binary":
+            raw = frame[column]
+            if enc.values is not None:  # numbers other than 0/1
+                bad = ~np.isnan(enc.values) & ~np.isin(enc.values, (0.0, 1.0))
+            else:                       # text that is not a yes/no pair
+                bad = raw.notna().to_numpy()
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{source}: column '{column}' (barrier) has the value "
+                            f"'{raw.iloc[i]}' in {_row(frame, schema.id, i)}; a barrier column "
+                            "must be 0/1 or yes/no (1 = the respondent gave this reason)")
+        values[column] = enc.values
+        labels[column] = spec.labels.get(column) or meta.labels.get(column) or column
+    if spec.multi:
+        raw = frame[spec.multi]
+        text = raw.astype("string").str.strip()
+        asked = (raw.notna() & (text != "")).fillna(False).to_numpy()
+        answers = [sorted({a.strip() for a in str(t).split(spec.separator) if a.strip()})
+                   if ok else [] for t, ok in zip(text.fillna(""), asked)]
+        for answer in sorted({a for row in answers for a in row}):
+            name = f"{spec.multi}={answer}"
+            values[name] = np.where(asked, [float(answer in row) for row in answers], np.nan)
+            labels[name] = spec.labels.get(answer) or spec.labels.get(name) or answer
+    return pd.DataFrame(values, index=frame.index), labels
 
 
 def _label_codes(meta: SurveyMeta, column: str, codes: tuple[float, ...]) -> list[float]:

@@ -20,6 +20,15 @@ The format is a public contract, documented in the README::
     profile = ["age", "gender"]
     k = "auto"
 
+    [barriers]
+    columns = ["barrier_*"]
+    labels = { barrier_price = "Too expensive" }
+
+    [rfm]
+    recency = "months_since_last_visit"
+    frequency = "visits_per_month"
+    monetary = "monthly_spend"
+
 :func:`load_schema` checks the file on its own; :meth:`Schema.check_columns`
 checks it against a panel's columns (with the closest name suggested).
 """
@@ -36,15 +45,18 @@ from typing import Any
 from noncustomers.errors import SchemaError, closest
 from noncustomers.rules import Rule, parse_rule
 
-__all__ = ["METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED", "Attribute", "Schema", "load_schema",
+__all__ = ["RFM_ROLES", "Barriers", "METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED", "Attribute", "Schema", "load_schema",
            "parse_schema"]
 
 TIERS: tuple[str, ...] = ("customers", "soon-to-be", "refusing", "unexplored")
 NON_CUSTOMER_TIERS: tuple[str, ...] = TIERS[1:]
 UNCLASSIFIED = "unclassified"
 
-_TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order"}
-_ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing"}
+_TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order",
+             "barriers", "rfm"}
+_ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered"}
+_BARRIER_KEYS = {"columns", "multi", "separator", "labels"}
+RFM_ROLES = ("recency", "frequency", "monetary")
 _SEGMENTATION_KEYS = {"basis", "profile", "k", "method"}
 METHODS = ("kmeans", "gmm", "latent-class", "hdbscan", "agglomerative")
 
@@ -64,6 +76,7 @@ class Attribute:
     scale: tuple[float, float] | None = None
     label: str | None = None
     missing: tuple[float, ...] = ()
+    offered: bool = True  # False: the industry does not offer it today (a "create" candidate)
 
     @property
     def display(self) -> str:
@@ -73,6 +86,21 @@ class Attribute:
     @property
     def columns(self) -> list[str]:
         return [c for c in (self.importance, self.performance) if c is not None]
+
+
+@dataclass(frozen=True)
+class Barriers:
+    """Reasons for not buying: binary columns (one per reason) and/or one multi-response column.
+
+    ``columns`` holds names or glob patterns of 0/1 (or yes/no) columns; ``multi`` a text
+    column listing each respondent's reasons separated by ``separator``.  ``labels`` maps a
+    column (or a multi-response answer) to the text shown in reports.
+    """
+
+    columns: tuple[str, ...] = ()
+    multi: str | None = None
+    separator: str = ";"
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +119,8 @@ class Schema:
     order: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = "schema"
     sheet: str | None = None  # the sheet of an Excel panel; None = the first
+    barriers: Barriers | None = None
+    rfm: dict[str, str] = field(default_factory=dict)  # role (recency, ...) -> column
 
     @property
     def tier_names(self) -> list[str]:
@@ -118,6 +148,9 @@ class Schema:
                 named.append((attr.importance, f"attributes.{attr.name}.importance"))
             if attr.performance:
                 named.append((attr.performance, f"attributes.{attr.name}.performance"))
+        if self.barriers and self.barriers.multi:
+            named.append((self.barriers.multi, "barriers.multi"))
+        named.extend((col, f"rfm.{role}") for role, col in self.rfm.items())
         for col, role in named:
             if col not in columns:
                 raise SchemaError(f"{self.source}: column '{col}' ({role}) is not in {source}"
@@ -129,6 +162,13 @@ class Schema:
                 raise SchemaError(f"{self.source}: {exc}") from None
         self.basis_columns(columns)
         self.profile_columns(columns)
+        self.barrier_columns(columns)
+
+    def barrier_columns(self, columns: Sequence[str]) -> list[str]:
+        """Expand the binary barrier patterns against the panel's columns, in panel order."""
+        if self.barriers is None:
+            return []
+        return _expand(self.barriers.columns, columns, "barriers.columns", self.source)
 
 
 def _expand(patterns: Sequence[str], columns: Sequence[str], key: str, source: str) -> list[str]:
@@ -246,8 +286,13 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
         label = spec.get("label")
         if label is not None and not isinstance(label, str):
             raise SchemaError(f"{source}: {where}.label must be text, found {label!r}")
+        offered = spec.get("offered", True)
+        if not isinstance(offered, bool):
+            raise SchemaError(f"{source}: {where}.offered must be true or false, found "
+                              f"{offered!r}")
         attributes[name] = Attribute(name, imp, perf, scale, label,
-                                     _codes(spec.get("missing", []), f"{where}.missing", source))
+                                     _codes(spec.get("missing", []), f"{where}.missing", source),
+                                     offered)
 
     seg = raw.get("segmentation", {})
     if not isinstance(seg, dict):
@@ -279,4 +324,45 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
 
     return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
                   basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
-                  source=source, sheet=sheet)
+                  source=source, sheet=sheet, barriers=_barriers(raw.get("barriers"), source),
+                  rfm=_rfm(raw.get("rfm"), source))
+
+
+def _barriers(raw: Any, source: str) -> Barriers | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: [barriers] must be a table such as "
+                          "columns = [\"barrier_*\"]")
+    _unknown(raw, _BARRIER_KEYS, "[barriers]", source)
+    columns = raw.get("columns", [])
+    if not isinstance(columns, list) or not all(isinstance(c, str) and c for c in columns):
+        raise SchemaError(f"{source}: barriers.columns must be a list of column names or "
+                          f"patterns such as [\"barrier_*\"], found {columns!r}")
+    multi = _text(raw["multi"], "barriers.multi", source) if "multi" in raw else None
+    if not columns and multi is None:
+        raise SchemaError(f"{source}: [barriers] needs 'columns' (one 0/1 column per reason) "
+                          "or 'multi' (one column listing the reasons)")
+    separator = raw.get("separator", ";")
+    if not isinstance(separator, str) or not separator:
+        raise SchemaError(f"{source}: barriers.separator must be text such as \";\", found "
+                          f"{separator!r}")
+    labels = raw.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise SchemaError(f"{source}: barriers.labels maps a column or answer to its text, "
+                          "e.g. { barrier_price = \"Too expensive\" }")
+    return Barriers(tuple(columns), multi, separator, dict(labels))
+
+
+def _rfm(raw: Any, source: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: [rfm] must be a table with recency, frequency and "
+                          "monetary columns")
+    _unknown(raw, set(RFM_ROLES), "[rfm]", source)
+    absent = [role for role in RFM_ROLES if role not in raw]
+    if absent:
+        raise SchemaError(f"{source}: [rfm] needs all of recency, frequency and monetary; "
+                          f"'{absent[0]}' is missing")
+    return {role: _text(raw[role], f"rfm.{role}", source) for role in RFM_ROLES}

@@ -1,28 +1,44 @@
-"""A first, data-driven ERRC grid (eliminate, reduce, raise, create).
+"""A data-driven ERRC grid (eliminate, reduce, raise, create), with the evidence behind each cell.
 
-It compares what the non-customer tiers, pooled and weighted, value
-(importance, 0-10) with what the industry delivers today (performance among
-everyone who rated it, i.e. users past and present, 0-10).  Rules, tried in
-this order; an attribute lands in at most one cell:
+Inputs, all on 0-10, taken from the gaps table: each non-customer tier's
+importance (mean and top-box share), and what the industry delivers today, its
+performance as rated by everyone who has used the offering (group ``all``).
+Per tier and attribute:
 
-- **create**: non-customers value it (importance >= ``valued``) but the
-  industry hardly offers it (performance < ``hardly_offered``);
-- **raise**: non-customers value it and it is under-delivered
-  (importance - performance >= ``under_delivered``);
-- **eliminate**: delivered well beyond what non-customers value
-  (performance - importance >= ``over_delivered``) and they barely value it
-  at all (importance < ``barely_valued``);
-- **reduce**: delivered well beyond what non-customers value, but they value
-  it somewhat.
+- quadrant: Martilla & James, the tier's importance against the industry's
+  performance, crosshair at ``crosshair`` (5, the scale midpoint);
+- opportunity: Ulwick, ``imp_t2b + max(imp_t2b - industry perf_t2b, 0)``.
 
-Attributes without both an importance and a performance rating are left out.
+A tier *calls for raising* an attribute when it is "concentrate here" with
+importance - performance >= ``under_delivered``, or its opportunity is >=
+``high_opportunity``; it *calls for reducing* it when it is "possible
+overkill" with performance - importance >= ``over_delivered``.  The reach of a
+call is the weighted share of all non-customers in the tiers making it.
+
+Rules, tried in this order; an attribute lands in one cell at most:
+
+- **create**: non-customers value it (reach-weighted importance >= ``valued``)
+  while the industry hardly offers it (performance < ``hardly_offered``, or the
+  schema marks it ``offered = false``);
+- **eliminate**: every non-customer tier barely values it (importance <
+  ``barely_valued``) while the industry delivers it (performance >= ``delivered``);
+- **raise**: tiers holding at least ``reach`` of the non-customers call for raising it;
+- **reduce**: tiers holding at least ``reach`` of the non-customers call for reducing it.
+
+A value curve needs both sides, lower cost (eliminate/reduce) and more value
+(raise/create); :func:`errc_grid` warns when either side is empty.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
+
+from noncustomers.analytics.gaps import quadrant
+from noncustomers.schema import NON_CUSTOMER_TIERS
 
 __all__ = ["ERRC_ACTIONS", "ErrcRules", "errc_grid"]
 
@@ -31,59 +47,144 @@ ERRC_ACTIONS = ("eliminate", "reduce", "raise", "create")
 
 @dataclass(frozen=True)
 class ErrcRules:
-    """Thresholds of the ERRC rules, all on the 0-10 scale."""
+    """Thresholds of the ERRC rules: levels on 0-10, ``high_opportunity`` on Ulwick's 0-20,
+    ``reach`` a share of the non-customers (0-1)."""
 
     valued: float = 6.0
     hardly_offered: float = 3.5
     under_delivered: float = 1.5
     over_delivered: float = 2.0
     barely_valued: float = 3.5
+    delivered: float = 6.0
+    high_opportunity: float = 12.0
+    reach: float = 0.5
+    crosshair: float = 5.0
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
 
 
-def errc_grid(importance: dict[str, float], performance: dict[str, float],
-              rules: ErrcRules = ErrcRules()) -> tuple[dict[str, list[str]], dict[str, dict]]:
+def _r(value: float) -> float | None:
+    return None if value is None or np.isnan(value) else round(float(value), 4)
+
+
+def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules = ErrcRules(),
+              offered: dict[str, bool] | None = None, labels: dict[str, str] | None = None
+              ) -> tuple[dict[str, list[dict]], dict[str, dict], list[str]]:
     """Place attributes in the ERRC grid.
 
     Parameters
     ----------
-    importance : dict
-        attribute -> non-customers' weighted mean importance (0-10).
-    performance : dict
-        attribute -> industry's weighted mean performance (0-10).
+    gaps : DataFrame
+        The gaps table (:func:`noncustomers.analytics.attribute_gaps`) with at least the
+        groups ``all`` and the non-customer tiers.
+    tier_sizes : dict
+        Non-customer tier -> weighted size (sum of weights); tiers of size 0 or absent
+        are left out.
     rules : ErrcRules
+    offered : dict, optional
+        attribute -> False when the industry does not offer it today (schema ``offered``).
+    labels : dict, optional
+        attribute -> display label.
 
     Returns
     -------
     grid : dict
-        action -> attributes, in the order given.
+        action -> ``[{"attribute", "label", "evidence"}]`` in attribute order.
     evidence : dict
-        attribute -> the figures behind its cell (``action`` is None when it stays as is).
-
-    Examples
-    --------
-    >>> grid, _ = errc_grid({"spa": 2.0, "kids": 7.5}, {"spa": 8.0, "kids": 1.0})
-    >>> grid["eliminate"], grid["create"]
-    (['spa'], ['kids'])
+        attribute -> its figures and ``action`` (None when it stays as is), for every
+        attribute with an importance rating.
+    warnings : list of str
+        One sentence per missing side of the grid.
     """
-    grid: dict[str, list[str]] = {action: [] for action in ERRC_ACTIONS}
+    offered = offered or {}
+    labels = labels or {}
+    tiers = [t for t in NON_CUSTOMER_TIERS if tier_sizes.get(t, 0) > 0]
+    total = sum(tier_sizes[t] for t in tiers)
+    by_group = {g: frame.set_index("attribute") for g, frame in gaps.groupby("group", sort=False)}
+    industry = by_group.get("all")
+    grid: dict[str, list[dict]] = {action: [] for action in ERRC_ACTIONS}
     evidence: dict[str, dict] = {}
-    for name, imp in importance.items():
-        perf = performance.get(name, np.nan)
-        if imp is None or perf is None or np.isnan(imp) or np.isnan(perf):
+    cross = (rules.crosshair, rules.crosshair)
+    attributes = list(dict.fromkeys(gaps["attribute"])) if len(gaps) else []
+    for name in attributes:
+        is_offered = offered.get(name, True)
+        perf = float(industry.loc[name, "performance"]) if industry is not None else np.nan
+        perf_t2b = float(industry.loc[name, "performance_t2b"]) if industry is not None else np.nan
+        if not is_offered and np.isnan(perf):
+            perf, perf_t2b = 0.0, 0.0  # not on the market: delivered at zero
+        per_tier: dict[str, dict[str, Any]] = {}
+        raise_reach = reduce_reach = weighted_importance = weight_seen = 0.0
+        for tier in tiers:
+            row = by_group[tier].loc[name] if tier in by_group else None
+            imp = float(row["importance"]) if row is not None else np.nan
+            if np.isnan(imp):
+                continue
+            imp_t2b = float(row["importance_t2b"])
+            opportunity = (imp_t2b + max(imp_t2b - perf_t2b, 0.0)
+                           if not np.isnan(perf_t2b) else np.nan)
+            quad = quadrant(imp, perf, cross)
+            raises = ((quad == "concentrate here" and imp - perf >= rules.under_delivered)
+                      or opportunity >= rules.high_opportunity)
+            reduces = quad == "possible overkill" and perf - imp >= rules.over_delivered
+            share = tier_sizes[tier] / total
+            raise_reach += share * raises
+            reduce_reach += share * reduces
+            weighted_importance += share * imp
+            weight_seen += share
+            per_tier[tier] = {"importance": _r(imp), "importance_lo": _r(row["importance_lo"]),
+                              "importance_hi": _r(row["importance_hi"]),
+                              "importance_t2b": _r(imp_t2b), "opportunity": _r(opportunity),
+                              "quadrant": quad, "calls_to_raise": bool(raises),
+                              "calls_to_reduce": bool(reduces), "low_base": bool(row["low_base"])}
+        if not per_tier:
             continue
-        action = None
-        if imp >= rules.valued and perf < rules.hardly_offered:
+        nc_importance = weighted_importance / weight_seen
+        action, rule = None, "stays as it is: no rule applies"
+        if np.isnan(perf):
+            rule = "not placed: no performance rating of the industry"
+        elif nc_importance >= rules.valued and (perf < rules.hardly_offered or not is_offered):
             action = "create"
-        elif imp >= rules.valued and imp - perf >= rules.under_delivered:
+            rule = (f"non-customers value it ({nc_importance:.1f} >= {rules.valued:g}) and the "
+                    + ("industry does not offer it" if not is_offered else
+                       f"industry hardly offers it ({perf:.1f} < {rules.hardly_offered:g})"))
+        elif (all(t["importance"] < rules.barely_valued for t in per_tier.values())
+              and perf >= rules.delivered):
+            action = "eliminate"
+            rule = (f"every non-customer tier barely values it (importance < "
+                    f"{rules.barely_valued:g}) while the industry delivers it ({perf:.1f} >= "
+                    f"{rules.delivered:g})")
+        elif raise_reach >= rules.reach:
             action = "raise"
-        elif perf - imp >= rules.over_delivered:
-            action = "eliminate" if imp < rules.barely_valued else "reduce"
+            rule = (f"tiers holding {raise_reach:.0%} of non-customers want more than the "
+                    f"industry delivers ({perf:.1f})")
+        elif reduce_reach >= rules.reach:
+            action = "reduce"
+            rule = (f"tiers holding {reduce_reach:.0%} of non-customers get more than they "
+                    f"value ({perf:.1f} delivered)")
+        figures = {
+            "action": action,
+            "rule": rule,
+            "noncustomer_importance": _r(nc_importance),
+            "industry_performance": _r(perf),
+            "industry_performance_t2b": _r(perf_t2b),
+            "gap": _r(nc_importance - perf),
+            "offered": is_offered,
+            "raise_reach": _r(raise_reach),
+            "reduce_reach": _r(reduce_reach),
+            "tiers": per_tier,
+        }
+        evidence[name] = figures
         if action:
-            grid[action].append(name)
-        evidence[name] = {"action": action, "noncustomer_importance": round(float(imp), 4),
-                          "industry_performance": round(float(perf), 4),
-                          "gap": round(float(imp - perf), 4)}
-    return grid, evidence
+            grid[action].append({"attribute": name, "label": labels.get(name, name),
+                                 "evidence": figures})
+    warnings = []
+    if evidence and not (grid["eliminate"] or grid["reduce"]):
+        warnings.append("The ERRC grid has nothing to eliminate or reduce: the proposed value "
+                        "curve adds value without lowering cost; loosen over_delivered or "
+                        "barely_valued to look for savings.")
+    if evidence and not (grid["raise"] or grid["create"]):
+        warnings.append("The ERRC grid has nothing to raise or create: the proposed value curve "
+                        "only cuts; loosen under_delivered, high_opportunity or valued to look "
+                        "for new value.")
+    return grid, evidence, warnings

@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from noncustomers.errors import DataError, closest
-from noncustomers.analytics.weighted import kish_n_eff, weighted_moments
+from noncustomers.analytics.significance import bh_qvalues, two_proportion_test, welch_test
+from noncustomers.analytics.weighted import kish_n_eff
 from noncustomers.panel import Panel
 from noncustomers.schema import UNCLASSIFIED
 
@@ -25,34 +25,6 @@ __all__ = ["PROFILE_COLUMNS", "kish_n_eff", "segment_profiles"]
 
 PROFILE_COLUMNS = ["segment", "variable", "level", "value", "total", "index", "p_value",
                    "significant"]
-
-
-def _mean_test(x1: np.ndarray, w1: np.ndarray, x2: np.ndarray, w2: np.ndarray) -> float:
-    """Two-sided Welch test of two weighted means on Kish effective sizes."""
-    m1, v1, n1 = weighted_moments(x1, w1)
-    m2, v2, n2 = weighted_moments(x2, w2)
-    if not (n1 > 1 and n2 > 1):
-        return math.nan
-    a, b = v1 / n1, v2 / n2
-    se2 = a + b
-    diff = m1 - m2
-    if se2 <= 0:
-        return 1.0 if diff == 0 else math.nan
-    df = se2 ** 2 / (a ** 2 / (n1 - 1.0) + b ** 2 / (n2 - 1.0))
-    t = diff / math.sqrt(se2)
-    return float(2.0 * stats.t.sf(abs(t), df))
-
-
-def _share_test(p1: float, n1: float, p2: float, n2: float) -> float:
-    """Two-sided pooled two-proportion z-test on Kish effective sizes."""
-    if not (n1 > 0 and n2 > 0):
-        return math.nan
-    pooled = (n1 * p1 + n2 * p2) / (n1 + n2)
-    se2 = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
-    diff = p1 - p2
-    if se2 <= 0:
-        return 1.0 if diff == 0 else math.nan
-    return float(2.0 * stats.norm.sf(abs(diff) / math.sqrt(se2)))
 
 
 def _ordered_segments(panel: Panel, tiers: np.ndarray, segments: np.ndarray) -> list[str]:
@@ -219,7 +191,7 @@ def segment_profiles(panel: Panel, tiers: pd.Series, segments: pd.Series,
                 s, r = mask & ok, ~mask & ok
                 value = (float(np.dot(x[s], weights[s]) / weights[s].sum()) if s.any()
                          else math.nan)
-                p = _mean_test(x[s], weights[s], x[r], weights[r])
+                p = welch_test(x[s], weights[s], x[r], weights[r])
                 rows.append((seg, var, "", value, total, p))
             continue
 
@@ -242,7 +214,7 @@ def segment_profiles(panel: Panel, tiers: pd.Series, segments: pd.Series,
             share_s = sums_s / w_s.sum() if w_s.size else np.full(len(levels), np.nan)
             share_r = sums_r / w_r.sum() if w_r.size else np.full(len(levels), np.nan)
             for j in level_order:
-                p = _share_test(float(share_s[j]), n_s, float(share_r[j]), n_r)
+                p = two_proportion_test(float(share_s[j]), n_s, float(share_r[j]), n_r)
                 rows.append((seg, var, str(levels[j]), float(share_s[j]), float(total_share[j]), p))
 
     table = pd.DataFrame(rows, columns=["segment", "variable", "level", "value", "total",
@@ -260,7 +232,7 @@ def segment_profiles(panel: Panel, tiers: pd.Series, segments: pd.Series,
     tested = ~np.isnan(p)
     significant = np.zeros(len(table), dtype=bool)
     if tested.any():
-        significant[tested] = stats.false_discovery_control(p[tested], method="bh") < alpha
+        significant[tested] = bh_qvalues(p[tested]) < alpha
     table["significant"] = significant
     return table[PROFILE_COLUMNS].astype({"value": float, "total": float, "index": float,
                                           "p_value": float, "significant": bool})

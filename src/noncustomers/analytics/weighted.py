@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["kish_n_eff", "mean_interval", "rescale", "top_box_threshold", "top_box_share",
+__all__ = ["Z95", "kish_n_eff", "mean_interval", "share_interval", "weighted_quantile_scores", "rescale", "top_box_threshold", "top_box_share",
            "weighted_mean", "weighted_moments"]
 
 
@@ -88,3 +88,49 @@ def mean_interval(values: np.ndarray, weights: np.ndarray) -> tuple[float, float
         return float("nan"), float("nan")
     half = Z95 * math.sqrt(variance / n_eff)
     return mean - half, mean + half
+
+
+def share_interval(share: float, n_eff: float) -> tuple[float, float]:
+    """95% Wilson score interval of a weighted share, on Kish's effective base.
+
+    Wilson's interval stays inside 0-1 and behaves for shares near 0 or 1 and for
+    small bases, where the normal interval ``p +/- 1.96 sqrt(p(1-p)/n)`` does not
+    (Brown, Cai & DasGupta 2001).  Plugging in ``n_eff`` for ``n`` is the design-effect
+    approximation used throughout.  NaN when the share is NaN or ``n_eff`` is 0.
+
+    >>> [round(x, 4) for x in share_interval(0.5, 100)]
+    [0.4038, 0.5962]
+    """
+    if np.isnan(share) or not n_eff > 0:
+        return float("nan"), float("nan")
+    z2 = Z95 ** 2
+    centre = (share + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
+    half = Z95 / (1 + z2 / n_eff) * math.sqrt(share * (1 - share) / n_eff + z2 / (4 * n_eff ** 2))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def weighted_quantile_scores(values: np.ndarray, weights: np.ndarray, bins: int = 5) -> np.ndarray:
+    """Score each value 1..``bins`` by its weighted mid-rank (quintiles for ``bins=5``).
+
+    A value's weighted mid-rank is ``F = (weight below it + half the weight equal to it) /
+    total weight``; its score is ``floor(bins * F) + 1`` (at most ``bins``), so tied values
+    share a score and, with equal weights and no ties, each score holds a fifth of the
+    respondents.  NaN values get NaN.  (Written here because ``pandas.qcut`` takes no
+    weights and splits ties across bins.)
+
+    >>> weighted_quantile_scores(np.array([10.0, 20.0, 30.0, 40.0, 50.0]), np.ones(5))
+    array([1., 2., 3., 4., 5.])
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    out = np.full(x.shape, np.nan)
+    ok = ~np.isnan(x)
+    if not ok.any():
+        return out
+    xs, ws = x[ok], w[ok]
+    levels, codes = np.unique(xs, return_inverse=True)
+    per_level = np.bincount(codes, weights=ws, minlength=len(levels))
+    below = np.concatenate(([0.0], np.cumsum(per_level)[:-1]))
+    mid = (below + per_level / 2.0) / ws.sum()
+    out[ok] = np.minimum(np.floor(bins * mid[codes]) + 1.0, bins)
+    return out

@@ -18,14 +18,15 @@ _BOXES = {  # action: (x0, y0, question)
 }
 
 
-def plot_errc_grid(errc: Mapping[str, Sequence[str]], labels: Mapping[str, str] | None = None,
+def plot_errc_grid(errc: Mapping[str, Sequence[str | Mapping]], labels: Mapping[str, str] | None = None,
                    evidence: Mapping[str, Mapping] | None = None) -> go.Figure:
     """Four boxes listing the attributes of each action, with their key figures.
 
     Parameters
     ----------
     errc : mapping
-        action -> attribute names (``summary["errc"]``).
+        action -> entries, each an attribute name or a ``summary["errc"]`` entry
+        (``{"attribute", "label", "evidence"}``).
     labels : mapping, optional
         attribute -> display label.
     evidence : mapping, optional
@@ -46,8 +47,10 @@ def plot_errc_grid(errc: Mapping[str, Sequence[str]], labels: Mapping[str, str] 
                            text=f"<i>{question}</i>", font={"size": 13, "color": "#555"},
                            showarrow=False)
         lines = []
-        for name in errc.get(action, []):
-            ev = evidence.get(name, {})
+        for entry in errc.get(action, []):
+            name = entry["attribute"] if isinstance(entry, Mapping) else entry
+            ev = entry.get("evidence", {}) if isinstance(entry, Mapping) else {}
+            ev = ev or evidence.get(name, {})
             figures = ""
             if "noncustomer_importance" in ev:
                 figures = (f"<br>   <span style='font-size:14px;color:#555'>valued "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-__all__ = ["TIER_COLORS", "ERRC_COLORS", "INDUSTRY_COLOR", "WIDTH", "HEIGHT", "style",
+__all__ = ["TIER_COLORS", "ERRC_COLORS", "INDUSTRY_COLOR", "PROPOSED_COLOR", "WIDTH", "HEIGHT", "style",
            "tier_color", "segment_colors"]
 
 TIER_COLORS = {
@@ -21,6 +21,7 @@ TIER_COLORS = {
 ERRC_COLORS = {"eliminate": "#D55E00", "reduce": "#E69F00", "raise": "#0072B2",
                "create": "#009E73"}
 INDUSTRY_COLOR = "#333333"
+PROPOSED_COLOR = "#CC79A7"  # the proposed blue-ocean curve
 IMPORTANCE_COLOR = "#0072B2"
 PERFORMANCE_COLOR = "#D55E00"
 WIDTH, HEIGHT = 1280, 720

@@ -19,18 +19,24 @@ show_chart(plot_errc_grid(analysis.errc, labels, analysis.errc_evidence), key="e
 evidence = pd.DataFrame([{"factor": labels.get(name, name), "action": ev["action"] or "keep",
                           "valued by non-customers": ev["noncustomer_importance"],
                           "delivered by the industry": ev["industry_performance"],
-                          "gap": ev["gap"]}
+                          "gap": ev["gap"], "why": ev["rule"]}
                          for name, ev in analysis.errc_evidence.items()])
 st.dataframe(evidence.round(2), hide_index=True, width="stretch")
+for message in analysis.warnings:
+    st.warning(message)
 r = analysis.config["errc_rules"]
 st.markdown(
-    f"""**How the grid is built** (all on 0-10; *valued* = weighted importance among the three
-non-customer tiers pooled; *delivered* = the industry's performance as rated by its users):
+    f"""**How the grid is built** (all on 0-10; *valued* = weighted importance in each
+non-customer tier; *delivered* = the industry's performance as rated by its users). A tier
+*calls for raising* a factor when it is "concentrate here" (valued ≥ {r['crosshair']:g} >
+delivered) by at least {r['under_delivered']:g} points, or its opportunity score is
+≥ {r['high_opportunity']:g}; it *calls for reducing* it when it is "possible overkill"
+by at least {r['over_delivered']:g} points.
 
-- **Create**: valued ≥ {r['valued']:g} and delivered < {r['hardly_offered']:g} (hardly offered today).
-- **Raise**: valued ≥ {r['valued']:g} and valued − delivered ≥ {r['under_delivered']:g}.
-- **Eliminate**: delivered − valued ≥ {r['over_delivered']:g} and valued < {r['barely_valued']:g}.
-- **Reduce**: delivered − valued ≥ {r['over_delivered']:g}, valued ≥ {r['barely_valued']:g}.
+- **Create**: non-customers value it ≥ {r['valued']:g} and it is delivered < {r['hardly_offered']:g} (or not offered at all).
+- **Eliminate**: every non-customer tier values it < {r['barely_valued']:g} while it is delivered ≥ {r['delivered']:g}.
+- **Raise**: tiers holding ≥ {r['reach']:.0%} of non-customers call for raising it.
+- **Reduce**: tiers holding ≥ {r['reach']:.0%} of non-customers call for reducing it.
 
-A factor sits in one cell at most; create is tried before raise."""
+A factor sits in one cell at most, tried in that order. docs/methods.md has the sources."""
 )

@@ -1,0 +1,109 @@
+"""Differences that matter: each tier and segment against customers and against the rest.
+
+One row per (group, versus, attribute, measure):
+
+- ``measure``: ``importance`` and ``performance`` (weighted means, 0-10) and
+  ``importance_t2b`` (weighted top-box share x 10, as in ``gaps.csv``);
+- ``difference``: the group's figure minus the comparison group's;
+- ``p_value``: Welch's t on Kish effective bases for means, the pooled
+  two-proportion z on effective bases for the top-box share
+  (:mod:`noncustomers.analytics.significance`);
+- ``q_value``: Benjamini-Hochberg across every test of the table;
+- ``index``: 100 x the group's figure / the whole sample's (100 = average).
+
+``versus`` is ``customers`` (every group but customers and their segments) and
+``rest`` (every respondent not in the group).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from noncustomers.analytics.significance import bh_qvalues, two_proportion_test, welch_test
+from noncustomers.analytics.weighted import kish_n_eff, rescale, top_box_threshold
+from noncustomers.panel import Panel
+
+__all__ = ["DIFFERENCE_COLUMNS", "DIFFERENCE_MEASURES", "attribute_differences"]
+
+DIFFERENCE_COLUMNS = ["group", "versus", "attribute", "measure", "difference", "p_value",
+                      "q_value", "index"]
+DIFFERENCE_MEASURES = ("importance", "importance_t2b", "performance")
+
+
+def _figure(x: np.ndarray, w: np.ndarray, measure: str) -> tuple[float, float, np.ndarray]:
+    """(figure, n_eff of answerers, answered mask) of one side; x already on 0-10 or 0/1."""
+    ok = ~np.isnan(x)
+    if not ok.any():
+        return np.nan, 0.0, ok
+    value = float(np.dot(x[ok], w[ok]) / w[ok].sum())
+    return (value * 10.0 if measure == "importance_t2b" else value), kish_n_eff(w[ok]), ok
+
+
+def _test(x1: np.ndarray, w1: np.ndarray, x2: np.ndarray, w2: np.ndarray,
+          measure: str) -> tuple[float, float]:
+    """(difference, p-value) between two sides; x on 0-10 (means) or 0/1 (top box)."""
+    f1, n1, ok1 = _figure(x1, w1, measure)
+    f2, n2, ok2 = _figure(x2, w2, measure)
+    if np.isnan(f1) or np.isnan(f2):
+        return np.nan, np.nan
+    if measure == "importance_t2b":
+        p = two_proportion_test(f1 / 10.0, n1, f2 / 10.0, n2)
+    else:
+        p = welch_test(x1[ok1], w1[ok1], x2[ok2], w2[ok2])
+    return f1 - f2, p
+
+
+def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
+                          customers: str = "customers") -> pd.DataFrame:
+    """The differences table (see the module docstring) for the given groups.
+
+    Parameters
+    ----------
+    panel : Panel
+    masks : dict
+        group -> row mask, as from :func:`noncustomers.analytics.gaps.group_masks`;
+        the ``all`` group is the total that ``index`` is read against and is not
+        itself compared.
+    customers : str
+        The group that ``versus = "customers"`` compares with; groups inside it
+        (its segments) are compared with the rest only.
+    """
+    w = np.asarray(panel.weights, dtype=float)
+    everyone = np.ones(len(panel), dtype=bool)
+    cust = masks.get(customers)
+    series: dict[tuple[str, str], np.ndarray] = {}
+    for name in panel.schema.attributes:
+        scale = panel.scales[name]
+        for kind in ("importance", "performance"):
+            values = panel.ratings(name, kind)
+            if values is None:
+                continue
+            series[(name, kind)] = rescale(values, scale)
+            if kind == "importance":
+                top = np.where(np.isnan(values), np.nan,
+                               (values >= top_box_threshold(scale) - 1e-9).astype(float))
+                series[(name, "importance_t2b")] = top
+    rows = []
+    for group, mask in masks.items():
+        if group == "all":
+            continue
+        versus = [("rest", ~mask)]
+        if cust is not None and cust.any() and (mask & ~cust).any():
+            versus.insert(0, (customers, cust))
+        for other, other_mask in versus:
+            for name in panel.schema.attributes:
+                for measure in DIFFERENCE_MEASURES:
+                    x = series.get((name, measure))
+                    if x is None:
+                        continue
+                    diff, p = _test(x[mask], w[mask], x[other_mask], w[other_mask], measure)
+                    total, _, _ = _figure(x[everyone], w, measure)
+                    value, _, _ = _figure(x[mask], w[mask], measure)
+                    index = 100.0 * value / total if total and not np.isnan(total) else np.nan
+                    rows.append((group, other, name, measure, diff, p, index))
+    table = pd.DataFrame(rows, columns=["group", "versus", "attribute", "measure", "difference",
+                                        "p_value", "index"])
+    table["q_value"] = bh_qvalues(table["p_value"].to_numpy(dtype=float))
+    return table[DIFFERENCE_COLUMNS].astype({"difference": float, "p_value": float,
+                                             "q_value": float, "index": float})

@@ -1,0 +1,60 @@
+"""Survey-weighted significance tests on Kish effective bases, and Benjamini-Hochberg q-values.
+
+Panel files carry weights but no design information (strata, clusters), so each
+side of a comparison uses Kish's effective sample size ``(sum w)^2 / sum w^2``;
+the formulas are written out in :func:`noncustomers.analytics.segment_profiles`
+and in docs/methods.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from noncustomers.analytics.weighted import weighted_moments
+
+__all__ = ["bh_qvalues", "two_proportion_test", "welch_test"]
+
+
+def welch_test(x1: np.ndarray, w1: np.ndarray, x2: np.ndarray, w2: np.ndarray) -> float:
+    """Two-sided Welch test of two weighted means on Kish effective sizes."""
+    m1, v1, n1 = weighted_moments(x1, w1)
+    m2, v2, n2 = weighted_moments(x2, w2)
+    if not (n1 > 1 and n2 > 1):
+        return math.nan
+    a, b = v1 / n1, v2 / n2
+    se2 = a + b
+    diff = m1 - m2
+    if se2 <= 0:
+        return 1.0 if diff == 0 else math.nan
+    df = se2 ** 2 / (a ** 2 / (n1 - 1.0) + b ** 2 / (n2 - 1.0))
+    t = diff / math.sqrt(se2)
+    return float(2.0 * stats.t.sf(abs(t), df))
+
+
+def two_proportion_test(p1: float, n1: float, p2: float, n2: float) -> float:
+    """Two-sided pooled two-proportion z-test on Kish effective sizes."""
+    if not (n1 > 0 and n2 > 0):
+        return math.nan
+    pooled = (n1 * p1 + n2 * p2) / (n1 + n2)
+    se2 = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
+    diff = p1 - p2
+    if se2 <= 0:
+        return 1.0 if diff == 0 else math.nan
+    return float(2.0 * stats.norm.sf(abs(diff) / math.sqrt(se2)))
+
+
+def bh_qvalues(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values); NaN p-values stay NaN, untested.
+
+    >>> bh_qvalues(np.array([0.01, 0.04, np.nan, 0.03]))
+    array([0.03, 0.04,  nan, 0.04])
+    """
+    p = np.asarray(p_values, dtype=float)
+    q = np.full(p.shape, np.nan)
+    tested = ~np.isnan(p)
+    if tested.any():
+        q[tested] = stats.false_discovery_control(p[tested], method="bh")
+    return q
