@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binomtest
 from sklearn.metrics import adjusted_rand_score
 
 from conftest import TINY_CSV, TINY_SCHEMA
@@ -15,8 +16,11 @@ from noncustomers.schema import TIERS
 
 pytestmark = pytest.mark.usefixtures("single_native_thread")
 
-OUTPUT_FILES = ["assignments.csv", "gaps.csv", "profiles.csv", "summary.json"]
-ASSIGNMENT_COLUMNS = ["respondent_id", "tier", "segment", "x", "y"]
+OUTPUT_FILES = ["assignments.csv", "canvas.csv", "commonalities.csv", "differences.csv",
+                "drivers.csv", "gaps.csv", "profiles.csv", "summary.json"]
+# the foundation's five columns, then the RFM columns the sample schema's [rfm] adds
+ASSIGNMENT_COLUMNS = ["respondent_id", "tier", "segment", "x", "y", "recency_score",
+                      "frequency_score", "monetary_score", "value_tier"]
 GAP_COLUMNS = ["group", "attribute", "importance", "performance", "gap", "importance_t2b",
                "performance_t2b", "opportunity", "n", "weighted_n"]
 
@@ -125,8 +129,9 @@ def test_summary_document(summary, assignments):
     assert list(tiers) == [*TIERS, "unclassified"]  # every schema tier plus unclassified
     counts = assignments["tier"].value_counts()
     for tier in TIERS:
-        assert set(tiers[tier]) == {"n", "share"}
+        assert set(tiers[tier]) == {"n", "share", "share_lo", "share_hi", "n_eff", "low_base"}
         assert tiers[tier]["n"] == counts[tier]
+        assert tiers[tier]["share_lo"] < tiers[tier]["share"] < tiers[tier]["share_hi"]
     assert sum(t["share"] for t in tiers.values()) == pytest.approx(1.0, abs=1e-5)
     assert tiers.get("unclassified", {"n": 0})["n"] == 0
 
@@ -145,13 +150,67 @@ def test_summary_document(summary, assignments):
         assert shares == sorted(shares, reverse=True)  # numbered by weighted size
 
 
-def test_summary_errc(summary):
+def test_summary_errc_names_the_planted_story_with_evidence(summary):
     errc = summary["errc"]
+    assert summary["format"] == 2
     assert list(errc) == ["eliminate", "reduce", "raise", "create"]
-    assert errc["eliminate"] == ["spa"]
-    assert errc["reduce"] == ["equipment"]
-    assert {"atmosphere", "flexibility"} <= set(errc["raise"])
-    assert errc["create"] == ["childcare"]
+    names = {action: [e["attribute"] for e in entries] for action, entries in errc.items()}
+    assert names == {"eliminate": ["spa"], "reduce": ["equipment"],
+                     "raise": ["atmosphere", "flexibility"], "create": ["childcare"]}
+    for action, entries in errc.items():
+        for entry in entries:
+            ev = entry["evidence"]
+            assert ev["action"] == action and ev["rule"]
+            assert set(ev["tiers"]) == {"soon-to-be", "refusing", "unexplored"}
+            assert ev == summary["errc_evidence"][entry["attribute"]]
+    spa = errc["eliminate"][0]["evidence"]
+    assert all(t["importance"] < 3.5 for t in spa["tiers"].values())
+    assert spa["industry_performance"] >= 6
+    assert errc["raise"][0]["evidence"]["raise_reach"] >= 0.5
+    assert errc["reduce"][0]["evidence"]["reduce_reach"] >= 0.5
+    assert not any("ERRC grid has nothing" in w for w in summary["warnings"])
+
+
+def test_summary_commonalities_top_the_planted_shared_barrier(summary, sample_run):
+    top = summary["commonalities"]["barriers"][0]
+    assert top["item"] == "barrier_intimidating"
+    assert top["breadth"] == 3 and top["floor"] > 0.35
+    table = pd.read_csv(sample_run[1] / "commonalities.csv")
+    assert table.loc[0, "item"] == "barrier_intimidating" and table.loc[0, "rank"] == 1
+
+
+def test_summary_prize_has_intervals(summary):
+    prize = summary["prize"]
+    assert prize["curve_source"] == "blue ocean"
+    assert set(prize["tiers"]) == {"soon-to-be", "refusing", "unexplored"}
+    for block in [*prize["tiers"].values(), prize["total"]]:
+        assert 0 < block["share_lo"] < block["share"] < block["share_hi"] < 1
+        assert block["people_lo"] < block["people"] < block["people_hi"]
+    assert prize["curve"]["spa"] == 0.0
+    assert summary["canvas"]["blue ocean"]["divergence"] > 0
+
+
+def test_drivers_and_differences_files(sample_run, summary):
+    drivers = pd.read_csv(sample_run[1] / "drivers.csv")
+    assert set(drivers["tier"]) == {"soon-to-be", "refusing", "unexplored"}
+    # the planted create factor, childcare, is what most separates every tier from customers
+    first = drivers[drivers["rank"] == 1]
+    assert set(first["attribute"]) == {"childcare"}
+    assert (first["coefficient_lo"] > 0).all() and (first["higher_among"] == first["tier"]).all()
+    assert all(m["auc"] > 0.8 for m in summary["drivers"].values())
+    diffs = pd.read_csv(sample_run[1] / "differences.csv", keep_default_na=False,
+                        na_values=[""])
+    assert set(diffs["versus"]) == {"customers", "rest"}
+    childcare = diffs.query("group == 'refusing' and versus == 'customers' and "
+                            "attribute == 'childcare' and measure == 'importance'")
+    assert childcare["difference"].item() > 3 and childcare["q_value"].item() < 1e-6
+
+
+def test_value_tiers_only_for_customers(assignments, summary):
+    customers = assignments["tier"] == "customers"
+    assert (assignments.loc[customers, "value_tier"] != "").all()
+    assert (assignments.loc[~customers, "value_tier"] == "").all()
+    assert sum(summary["value_tiers"].values()) == customers.sum()
 
 
 def test_same_seed_gives_byte_identical_files(sample_run, gym_panel_path, gym_schema_path,
@@ -176,7 +235,10 @@ def test_tiny_panel_runs(write_tiny_panel, tmp_path, capsys):
     assert frame["respondent_id" if "respondent_id" in frame else "rid"].tolist() == [
         "001", "002", "003", "004", "005", "006"]
     assert frame["tier"].tolist() == ["customers"] * 2 + ["unexplored"] * 4
-    assert capsys.readouterr().err == ""
+    # one attribute that meets no ERRC rule: said once, as a warning
+    assert capsys.readouterr().err == ("noncustomers: warning: The ERRC grid is empty: no "
+                                       "attribute meets a rule, so there is no new value curve "
+                                       "to propose; see ErrcRules to loosen the thresholds.\n")
 
 
 def test_row_matching_no_rule_is_unclassified_and_kept(write_tiny_panel, tmp_path):
@@ -194,8 +256,14 @@ def test_row_matching_no_rule_is_unclassified_and_kept(write_tiny_panel, tmp_pat
     assert frame["segment"].tolist() == ["customers-1", "customers-1", "unclassified",
                                          "refusing-1", "unclassified", "refusing-1"]
     summary = json.loads((out / "summary.json").read_text())
-    # weights 1, 2, 1, 3, 1, 2: unclassified holds 1 + 1 of 10
-    assert summary["tiers"]["unclassified"] == {"n": 2, "share": 0.2}
+    # weights 1, 2, 1, 3, 1, 2: unclassified holds 1 + 1 of 10; the whole sample's Kish
+    # base is 10^2 / (1 + 4 + 1 + 9 + 1 + 4) = 5, so the interval is Wilson's for 1 in 5
+    unclassified = summary["tiers"]["unclassified"]
+    assert (unclassified["n"], unclassified["share"]) == (2, 0.2)
+    wilson = binomtest(1, 5).proportion_ci(0.95, method="wilson")
+    assert unclassified["share_lo"] == pytest.approx(wilson.low, abs=1e-6)
+    assert unclassified["share_hi"] == pytest.approx(wilson.high, abs=1e-6)
+    assert unclassified["n_eff"] == pytest.approx(2.0) and unclassified["low_base"]
     assert summary["n"] == 6
     gaps = pd.read_csv(out / "gaps.csv")
     assert "unclassified" in set(gaps["group"])

@@ -1,4 +1,5 @@
-"""Weighted statistics, the gaps table and the ERRC grid, against hand-computed numbers."""
+"""Weighted statistics and the gaps table, against hand-computed numbers (the ERRC grid is
+in test_blue_ocean.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pandas as pd
 import pytest
 
 from noncustomers.analysis import analyze
-from noncustomers.analytics import (ERRC_ACTIONS, GAP_COLUMNS, ErrcRules, errc_grid, rescale,
-                                    strategy_canvas, top_box_share, weighted_mean)
+from noncustomers.analytics import (GAP_COLUMNS, rescale, strategy_canvas, top_box_share,
+                                    weighted_mean)
 from noncustomers.analytics.weighted import top_box_threshold
 from noncustomers.panel import panel_from_frame
 from noncustomers.schema import parse_schema
@@ -197,89 +198,6 @@ def test_strategy_canvas_from_gaps(gaps):
     unexplored = canvas[canvas["curve"] == "unexplored"].set_index("attribute")["level"]
     assert unexplored["price"] == pytest.approx(5.625)
     assert math.isnan(unexplored["hours"])
-
-
-# ---- ERRC grid -------------------------------------------------------------------------------
-
-RULES = ErrcRules(valued=5.0, hardly_offered=3.0, under_delivered=1.0, over_delivered=3.0,
-                  barely_valued=2.0)
-
-IMPORTANCE = {
-    "kids": 6.0,       # valued, hardly offered (2 < 3)                         -> create
-    "gap_big": 9.0,    # valued, perf 2.5 < 3: create beats raise (gap 6.5 >= 1)  -> create
-    "welcome": 5.5,    # valued, 5.5 - 4.5 = 1.0 >= 1, perf 4.5 >= 3              -> raise
-    "edge_raise": 5.0,  # valued at the threshold, perf exactly 3 is not "hardly" -> raise
-    "spa": 1.5,        # 5 - 1.5 = 3.5 >= 3 over-delivered, 1.5 < 2               -> eliminate
-    "machines": 2.5,   # 6 - 2.5 = 3.5 >= 3, but 2.5 >= 2 is valued somewhat       -> reduce
-    "edge_reduce": 2.0,  # 5 - 2 = 3 >= 3, 2 is not < 2                           -> reduce
-    "price": 4.0,      # 6 - 4 = 2 < 3, not valued enough to raise                -> stays
-    "no_perf": 8.0,    # no performance rating                                    -> left out
-    "nan_imp": float("nan"),  # missing importance                                -> left out
-}
-PERFORMANCE = {"kids": 2.0, "gap_big": 2.5, "welcome": 4.5, "edge_raise": 3.0, "spa": 5.0,
-               "machines": 6.0, "edge_reduce": 5.0, "price": 6.0, "nan_imp": 5.0,
-               "perf_only": 4.0}
-
-
-def test_errc_grid_every_cell_with_custom_rules():
-    grid, evidence = errc_grid(IMPORTANCE, PERFORMANCE, RULES)
-    assert grid == {"eliminate": ["spa"], "reduce": ["machines", "edge_reduce"],
-                    "raise": ["welcome", "edge_raise"], "create": ["kids", "gap_big"]}
-    assert list(grid) == list(ERRC_ACTIONS) == ["eliminate", "reduce", "raise", "create"]
-    # at most one cell per attribute
-    placed = [a for cell in grid.values() for a in cell]
-    assert len(placed) == len(set(placed))
-    # evidence for every attribute with both ratings, including the one left as is
-    assert set(evidence) == {"kids", "gap_big", "welcome", "edge_raise", "spa", "machines",
-                             "edge_reduce", "price"}
-    assert evidence["price"] == {"action": None, "noncustomer_importance": 4.0,
-                                 "industry_performance": 6.0, "gap": -2.0}
-    assert evidence["gap_big"]["action"] == "create"
-    assert evidence["gap_big"]["gap"] == 6.5
-    for name, facts in evidence.items():
-        assert facts["action"] is None or name in grid[facts["action"]]
-
-
-def test_errc_grid_default_rules_place_the_same_numbers_differently():
-    # Defaults: valued 6, hardly_offered 3.5, under_delivered 1.5, over_delivered 2,
-    # barely_valued 3.5.
-    grid, evidence = errc_grid(IMPORTANCE, PERFORMANCE)
-    assert grid == {
-        "eliminate": ["spa", "machines", "edge_reduce"],  # 2.5 and 2 are < 3.5 now
-        "reduce": ["price"],                               # 6 - 4 = 2 >= 2, 4 >= 3.5
-        "raise": [],                                       # 5.5 and 5 are not >= 6
-        "create": ["kids", "gap_big"],
-    }
-    assert evidence["welcome"]["action"] is None
-
-
-def test_errc_grid_create_beats_raise():
-    # valued, under-delivered by 8 and hardly offered: only create
-    grid, _ = errc_grid({"x": 9.0}, {"x": 1.0})
-    assert grid["create"] == ["x"] and grid["raise"] == []
-    # the same attribute delivered at 3.5 is no longer "hardly offered": raise
-    grid, _ = errc_grid({"x": 9.0}, {"x": 3.5})
-    assert grid["create"] == [] and grid["raise"] == ["x"]
-
-
-def test_errc_rules_as_dict():
-    assert RULES.as_dict() == {"valued": 5.0, "hardly_offered": 3.0, "under_delivered": 1.0,
-                               "over_delivered": 3.0, "barely_valued": 2.0}
-
-
-def test_analyze_passes_errc_rules():
-    frame = pd.DataFrame(ROWS, columns=["id", "w", "member", "imp_price", "perf_price",
-                                        "perf_hours"])
-    panel = panel_from_frame(frame, parse_schema(SCHEMA))
-    # non-customers (r3..r6) value price at 5.625 vs industry 7.083 (see test_gaps_all)
-    lenient = ErrcRules(valued=5.0, hardly_offered=0.0, under_delivered=-2.0)
-    result = analyze(panel, map=None, k=1, errc_rules=lenient)
-    assert result.errc["raise"] == ["price"]
-    assert result.config["errc_rules"] == lenient.as_dict()
-    assert result.errc_evidence["price"]["noncustomer_importance"] == pytest.approx(5.625)
-    assert result.errc_evidence["price"]["industry_performance"] == pytest.approx(42.5 / 6,
-                                                                                  abs=1e-4)
-    assert analyze(panel, map=None, k=1).errc["raise"] == []
 
 
 def test_effective_base_and_interval_by_hand(gaps):

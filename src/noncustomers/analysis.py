@@ -121,7 +121,7 @@ class Analysis:
         })
         rfm = rfm_scores(self.panel, self.tiers)
         for column in rfm.columns:
-            table[column] = rfm[column].to_numpy()
+            table[column] = rfm[column].array
         return table
 
     @property
@@ -209,13 +209,12 @@ class Analysis:
         staging = Path(tempfile.mkdtemp(prefix=".noncustomers-", dir=out_dir.parent))
         try:
             self.assignments.to_csv(staging / "assignments.csv", index=False, lineterminator="\n")
-            self.gaps.round(_DECIMALS).to_csv(staging / "gaps.csv", index=False,
-                                              lineterminator="\n")
+            _rounded(self.gaps).to_csv(staging / "gaps.csv", index=False, lineterminator="\n")
             for name, table in (("profiles.csv", self.profiles),
                                 ("differences.csv", self.differences),
                                 ("commonalities.csv", self.commonalities),
                                 ("drivers.csv", self.drivers), ("canvas.csv", self.canvas)):
-                table.round(_DECIMALS).to_csv(staging / name, index=False, lineterminator="\n")
+                _rounded(table).to_csv(staging / name, index=False, lineterminator="\n")
             (staging / "summary.json").write_text(
                 json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -226,6 +225,15 @@ class Analysis:
             return written
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """Figures to 6 decimals; p- and q-values to 6 significant digits (1e-24 stays 1e-24)."""
+    out = table.round(_DECIMALS)
+    for column in ("p_value", "q_value"):
+        if column in table.columns:
+            out[column] = [float(f"{v:.6g}") for v in table[column].to_numpy(dtype=float)]
+    return out
 
 
 def _clean(value: Any) -> Any:

@@ -1,6 +1,8 @@
 """The ``noncustomers`` command.
 
     noncustomers analyze PANEL --schema SCHEMA.toml --out DIR [--seed N] [--k K] [--map pca|umap]
+                         [--curve CURVE.csv] [--prize-margin POINTS] ...
+    noncustomers assign NEW_PANEL --model MODEL --out DIR
 
 Exit codes: 0 success, 2 bad input (one line on stderr, nothing written).
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 import warnings
 from collections.abc import Sequence
 
+from noncustomers.analytics.prize import DEFAULT_MARGIN
 from noncustomers.errors import NoncustomersError
 from noncustomers.schema import METHODS
 from noncustomers.segmentation.stability import DEFAULT_RUNS
@@ -40,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "measure what would bring them in.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("analyze", help="assign tiers and segments, measure gaps, write files",
-                         description="Writes assignments.csv, gaps.csv, summary.json and profiles.csv "
-                                     "to --out.")
+                         description="Writes assignments.csv, gaps.csv, summary.json, "
+                                     "profiles.csv, differences.csv, commonalities.csv, "
+                                     "drivers.csv and canvas.csv to --out.")
     run.add_argument("panel", help="panel file: .csv, .tsv, .xlsx, .parquet, .sav or .dta")
     run.add_argument("--schema", required=True, help="schema file (TOML) mapping columns to roles")
     run.add_argument("--out", required=True, help="output folder (created when absent)")
@@ -55,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
                           f"{DEFAULT_RUNS}; 0 skips it)")
     run.add_argument("--save-model", metavar="PATH", default=None,
                      help="also save the fitted model (skops format) for `noncustomers assign`")
+    run.add_argument("--curve", metavar="CSV", default=None,
+                     help="size the prize of your own value curve (columns attribute, level "
+                          "on 0-10) instead of the ERRC grid's")
+    run.add_argument("--prize-margin", type=float, default=DEFAULT_MARGIN, metavar="POINTS",
+                     help=f"points (0-10) a curve must cut a non-customer's unmet need by to "
+                          f"win them (default {DEFAULT_MARGIN:g})")
     run.add_argument("--map", choices=["pca", "umap"], default="pca",
                      help="2-D map method for x, y (default pca: instant; umap costs about a "
                           "minute of numba compilation per process)")
@@ -97,14 +107,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _assign(args)
     # Imported here so `noncustomers --help` answers instantly.
     from noncustomers.analysis import analyze
+    from noncustomers.analytics.canvas import read_curve
     from noncustomers.panel import read_panel
+
+    if not 0 <= args.prize_margin <= 10:
+        print(f"noncustomers: error: --prize-margin must be between 0 and 10 points, got "
+              f"{args.prize_margin:g}", file=sys.stderr)
+        return 2
 
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             panel = read_panel(args.panel, args.schema)
+            curve = (read_curve(args.curve, list(panel.schema.attributes))
+                     if args.curve else None)
             result = analyze(panel, seed=args.seed, k=args.k, map=args.map,
-                             method=args.method, stability_runs=max(args.stability_runs, 0))
+                             method=args.method, stability_runs=max(args.stability_runs, 0),
+                             curve=curve, prize_margin=args.prize_margin)
             written = result.write(args.out)
             if args.save_model:
                 from noncustomers.model import save_model
@@ -121,10 +140,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     for w in caught:
         if w.category is UserWarning:  # ours; library subclasses (ConvergenceWarning) stay quiet
             print(f"noncustomers: warning: {w.message}", file=sys.stderr)
+    for message in result.warnings:
+        print(f"noncustomers: warning: {message}", file=sys.stderr)
     summary = result.summary()
     tiers = ", ".join(f"{t} {v['n']}" for t, v in summary["tiers"].items())
     print(f"{summary['n']} respondents: {tiers}")
-    print(f"{len(summary['segments'])} segments; wrote " + ", ".join(str(p) for p in written))
+    print(f"{len(summary['segments'])} segments")
+    cells = "; ".join(f"{action} " + ", ".join(e["attribute"] for e in entries)
+                      for action, entries in summary["errc"].items() if entries)
+    print(f"ERRC: {cells or 'nothing placed'}")
+    total = summary["prize"]["total"]
+    if total["share"] is not None:
+        print(f"prize: the {summary['prize']['curve_source']} curve wins {total['share']:.0%} of "
+              f"non-customers (95% interval {total['share_lo']:.0%}-{total['share_hi']:.0%})")
+    print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 

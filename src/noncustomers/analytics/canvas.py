@@ -21,12 +21,15 @@ focused curve has clear highs and lows rather than a flat middle).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from noncustomers.errors import DataError, closest
+
 __all__ = ["CANVAS_COLUMNS", "INDUSTRY_CURVE", "PROPOSED_CURVE", "curve_metrics",
-           "proposed_curve", "strategy_canvas"]
+           "industry_curve", "proposed_curve", "read_curve", "strategy_canvas"]
 
 INDUSTRY_CURVE = "industry offering"
 PROPOSED_CURVE = "blue ocean"
@@ -92,3 +95,39 @@ def strategy_canvas(gaps: pd.DataFrame, groups: list[str],
         rows.extend((PROPOSED_CURVE, a, level)
                     for a, level in proposed_curve(industry, evidence).items())
     return pd.DataFrame(rows, columns=CANVAS_COLUMNS)
+
+
+def read_curve(path: str | Path, attributes: list[str]) -> dict[str, float]:
+    """Read a value curve of your own: a CSV with columns ``attribute, level`` (0-10).
+
+    Factors left out stay at the industry's level when the prize is sized.
+
+    Raises
+    ------
+    DataError
+        Naming the file, row or attribute at fault.
+    """
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype={"attribute": str})
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: cannot read the curve file ({exc.__class__.__name__}: "
+                        f"{getattr(exc, 'strerror', None) or exc})") from None
+    if list(table.columns[:2]) != ["attribute", "level"]:
+        raise DataError(f"{path}: a curve file has the columns attribute, level; found "
+                        f"{', '.join(map(str, table.columns))}")
+    curve: dict[str, float] = {}
+    levels = pd.to_numeric(table["level"], errors="coerce")
+    for i, (name, level) in enumerate(zip(table["attribute"], levels), start=1):
+        if name not in attributes:
+            raise DataError(f"{path}: data row {i} names the attribute '{name}', which is not "
+                            f"in the schema{closest(str(name), attributes)}")
+        if name in curve:
+            raise DataError(f"{path}: data row {i} repeats the attribute '{name}'")
+        if not 0 <= level <= 10:  # NaN fails too
+            raise DataError(f"{path}: data row {i} gives '{name}' the level "
+                            f"'{table['level'].iloc[i - 1]}'; levels are numbers from 0 to 10")
+        curve[name] = float(level)
+    if not curve:
+        raise DataError(f"{path}: the curve file has no rows")
+    return curve

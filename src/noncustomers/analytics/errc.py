@@ -179,11 +179,14 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
             grid[action].append({"attribute": name, "label": labels.get(name, name),
                                  "evidence": figures})
     warnings = []
-    if evidence and not (grid["eliminate"] or grid["reduce"]):
+    if evidence and not any(grid.values()):
+        warnings.append("The ERRC grid is empty: no attribute meets a rule, so there is no "
+                        "new value curve to propose; see ErrcRules to loosen the thresholds.")
+    elif evidence and not (grid["eliminate"] or grid["reduce"]):
         warnings.append("The ERRC grid has nothing to eliminate or reduce: the proposed value "
                         "curve adds value without lowering cost; loosen over_delivered or "
                         "barely_valued to look for savings.")
-    if evidence and not (grid["raise"] or grid["create"]):
+    elif evidence and not (grid["raise"] or grid["create"]):
         warnings.append("The ERRC grid has nothing to raise or create: the proposed value curve "
                         "only cuts; loosen under_delivered, high_opportunity or valued to look "
                         "for new value.")
