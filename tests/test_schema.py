@@ -30,6 +30,17 @@ price = { importance = "imp_price", performance = "perf_price", scale = [1, 5], 
 basis = ["imp_*"]
 profile = ["age", "gender"]
 k = "auto"
+
+[barriers]
+columns = ["barrier_*"]
+multi = "why_not"
+separator = ";"
+labels = { barrier_price = "Too expensive" }
+
+[rfm]
+recency = "months_since_last_visit"
+frequency = "visits_per_month"
+monetary = "monthly_spend"
 """
 
 MINIMAL = """\
@@ -47,6 +58,11 @@ def test_readme_example():
     assert list(s.tiers) == ["customers", "soon-to-be", "refusing", "unexplored"]
     assert s.tier_names == list(TIERS)
     assert s.tiers["soon-to-be"].text == "visits_per_month >= 1"
+    assert s.barriers.columns == ("barrier_*",) and s.barriers.multi == "why_not"
+    assert s.barriers.labels == {"barrier_price": "Too expensive"}
+    assert s.rfm == {"recency": "months_since_last_visit", "frequency": "visits_per_month",
+                     "monetary": "monthly_spend"}
+    assert s.attributes["price"].offered
     assert s.tiers["soon-to-be"].name == "soon-to-be"
     assert s.tiers["refusing"].columns == ["aware"]
     assert s.attributes == {"price": Attribute("price", "imp_price", "perf_price", (1.0, 5.0),
@@ -210,7 +226,8 @@ def test_rule_that_is_not_text():
 # ---- columns ---------------------------------------------------------------------------------
 
 COLUMNS = ["respondent_id", "weight", "age", "gender", "aware", "visits_per_month",
-           "imp_price", "imp_spa", "perf_price", "imp_hours"]
+           "imp_price", "imp_spa", "perf_price", "imp_hours", "barrier_price", "why_not",
+           "months_since_last_visit", "monthly_spend"]
 
 
 def test_basis_glob_expansion_in_panel_order():

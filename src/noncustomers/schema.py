@@ -22,6 +22,8 @@ The format is a public contract, documented in the README::
 
     [barriers]
     columns = ["barrier_*"]
+    multi = "why_not"
+    separator = ";"
     labels = { barrier_price = "Too expensive" }
 
     [rfm]

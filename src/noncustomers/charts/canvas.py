@@ -50,8 +50,8 @@ def plot_strategy_canvas(canvas: pd.DataFrame, labels: Mapping[str, str] | None 
             hovertemplate="%{x}: %{y:.1f}<extra>" + curve + "</extra>"))
     fig.update_yaxes(range=[0, 10.3], title="Offering level / importance, 0-10", dtick=2)
     fig.update_xaxes(title=None, tickangle=-30, tickfont={"size": 15})
-    fig.update_layout(legend={"orientation": "h", "y": -0.3, "x": 0})
-    fig.update_layout(margin={"b": 170})
+    fig.update_layout(legend={"orientation": "h", "y": -0.36, "x": 0, "yanchor": "top"})
+    fig.update_layout(margin={"b": 210})
     return style(fig, "Strategy canvas",
                  "The industry's value curve, what each tier values, and the curve the ERRC "
                  "grid proposes")

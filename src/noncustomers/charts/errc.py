@@ -11,10 +11,10 @@ from noncustomers.charts.theme import ERRC_COLORS, style
 __all__ = ["plot_errc_grid"]
 
 _BOXES = {  # action: (x0, y0, question)
-    "eliminate": (0.0, 0.5, "Which factors the industry takes for granted should be eliminated?"),
-    "raise": (0.5, 0.5, "Which factors should be raised well above the industry's standard?"),
-    "reduce": (0.0, 0.0, "Which factors should be reduced well below the industry's standard?"),
-    "create": (0.5, 0.0, "Which factors should be created that the industry has never offered?"),
+    "eliminate": (0.0, 0.5, "Which factors the industry takes for granted<br>should be eliminated?"),
+    "raise": (0.5, 0.5, "Which factors should be raised well above<br>the industry's standard?"),
+    "reduce": (0.0, 0.0, "Which factors should be reduced well below<br>the industry's standard?"),
+    "create": (0.5, 0.0, "Which factors should be created that<br>the industry has never offered?"),
 }
 
 
@@ -43,7 +43,7 @@ def plot_errc_grid(errc: Mapping[str, Sequence[str | Mapping]], labels: Mapping[
         fig.add_annotation(x=x0 + 0.03, y=y0 + 0.46, xanchor="left", yanchor="top",
                            text=f"<b>{action.upper()}</b>", font={"size": 24, "color": color},
                            showarrow=False)
-        fig.add_annotation(x=x0 + 0.03, y=y0 + 0.38, xanchor="left", yanchor="top",
+        fig.add_annotation(x=x0 + 0.03, y=y0 + 0.38, xanchor="left", yanchor="top", align="left",
                            text=f"<i>{question}</i>", font={"size": 13, "color": "#555"},
                            showarrow=False)
         lines = []
@@ -58,7 +58,7 @@ def plot_errc_grid(errc: Mapping[str, Sequence[str | Mapping]], labels: Mapping[
                            f"{ev['industry_performance']:.1f}</span>")
             lines.append(f"• {labels.get(name, name)}{figures}")
         body = "<br>".join(lines) if lines else "<span style='color:#888'>nothing found</span>"
-        fig.add_annotation(x=x0 + 0.03, y=y0 + 0.30, xanchor="left", yanchor="top", align="left",
+        fig.add_annotation(x=x0 + 0.03, y=y0 + 0.28, xanchor="left", yanchor="top", align="left",
                            text=body, font={"size": 17}, showarrow=False)
     fig.update_xaxes(visible=False, range=[0, 1])
     fig.update_layout(margin={"l": 40})

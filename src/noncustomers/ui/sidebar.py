@@ -47,8 +47,10 @@ def render() -> state.Loaded | None:
                                file_name="assignments.csv", mime="text/csv", key="dl_assignments",
                                help="Tier and segment of every respondent; x, y are the PCA map "
                                     "(as `noncustomers analyze --map pca`).")
-    st.sidebar.download_button("gaps.csv", analysis.gaps.round(6).to_csv(index=False),
-                               file_name="gaps.csv", mime="text/csv", key="dl_gaps")
-    st.sidebar.download_button("profiles.csv", analysis.profiles.round(6).to_csv(index=False),
-                               file_name="profiles.csv", mime="text/csv", key="dl_profiles")
+    for name, table in (("gaps.csv", analysis.gaps), ("profiles.csv", analysis.profiles),
+                        ("differences.csv", analysis.differences),
+                        ("commonalities.csv", analysis.commonalities),
+                        ("drivers.csv", analysis.drivers), ("canvas.csv", analysis.canvas)):
+        st.sidebar.download_button(name, table.round(6).to_csv(index=False), file_name=name,
+                                   mime="text/csv", key=f"dl_{name.removesuffix('.csv')}")
     return loaded

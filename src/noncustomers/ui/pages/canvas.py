@@ -27,7 +27,7 @@ show_chart(plot_strategy_canvas(analysis.canvas, labels, curves=chosen), key="ca
 wide = analysis.canvas.pivot(index="attribute", columns="curve", values="level")
 wide = wide.reindex(list(dict.fromkeys(analysis.canvas["attribute"])))[curves].round(1)
 wide.index = [labels.get(a, a) for a in wide.index]
-st.dataframe(wide, width="stretch")
+st.dataframe(wide.style.format("{:.1f}"), width="stretch")
 st.caption(f"'{INDUSTRY_CURVE}': performance as rated by everyone who has used the offering; "
            f"tier curves: how important each factor is to that tier; '{PROPOSED_CURVE}': the "
            "industry curve moved by the ERRC grid (eliminate to 0, reduce and raise to what "
@@ -53,8 +53,9 @@ if prize and prize["total"]["share"] is not None:
         if figures["share"] is not None:
             column.metric(tier, f"{figures['share']:.0%}",
                           help=f"95% interval {figures['share_lo']:.0%}-{figures['share_hi']:.0%}")
+    points = "point" if prize["margin"] == 1 else "points"
     st.caption(f"A non-customer counts as won when the proposed curve cuts their "
-               f"importance-weighted unmet need by at least {prize['margin']:g} points (0-10) "
+               f"importance-weighted unmet need by at least {prize['margin']:g} {points} (0-10) "
                f"against today's industry curve: about {total['people']:,.0f} weighted people "
                f"(95% interval {total['people_lo']:,.0f}-{total['people_hi']:,.0f}). An upper "
                "bound to compare curves with, not a sales forecast.")

@@ -21,7 +21,8 @@ evidence = pd.DataFrame([{"factor": labels.get(name, name), "action": ev["action
                           "delivered by the industry": ev["industry_performance"],
                           "gap": ev["gap"], "why": ev["rule"]}
                          for name, ev in analysis.errc_evidence.items()])
-st.dataframe(evidence.round(2), hide_index=True, width="stretch")
+st.dataframe(evidence.round(2), hide_index=True, width="stretch",
+             column_config={"why": st.column_config.TextColumn("why", width="large")})
 for message in analysis.warnings:
     st.warning(message)
 r = analysis.config["errc_rules"]
