@@ -44,3 +44,28 @@ def test_mcdonalds_tiers_follow_visit_frequency(tmp_path):
     assert counts["customers"] == frequency.isin(
         ["Once a month", "Once a week", "More than once a week"]).sum()
     assert result.segments.nunique() == 12  # four segments in each of the three tiers
+
+
+@pytest.mark.skipif(not (DATA / "phone.sav").exists(), reason="phone.sav is not present")
+def test_phone_reasons_for_change_read_as_a_multi_response_barrier(tmp_path):
+    import pyreadstat
+
+    from noncustomers.analytics import commonalities
+    from noncustomers.tiers import assign_tiers
+
+    raw, meta = pyreadstat.read_sav(str(DATA / "phone.sav"))
+    raw.insert(0, "row", range(1, len(raw) + 1))
+    path = tmp_path / "phone_rows.sav"
+    pyreadstat.write_sav(raw, str(path), variable_value_labels=meta.variable_value_labels)
+    panel = read_panel(path, EXAMPLES / "phone.toml")
+    tiers = assign_tiers(panel)
+    assert tiers.value_counts().to_dict() == {"refusing": 398, "customers": 136,
+                                              "unexplored": 125, "soon-to-be": 66}
+    table = commonalities(panel, tiers).set_index("item")
+    # Independently from the raw codes: code 2 = "Got a better deal"; -9 and 0 are no answer
+    answers = [{t.strip() for t in str(cell).split(",")} - {"", "-9", "0"} for cell in raw["q14"]]
+    for tier in ("soon-to-be", "refusing", "unexplored"):
+        asked = [a for a, t in zip(answers, tiers) if t == tier and a]
+        expected = sum("2" in a for a in asked) / len(asked)
+        assert table.loc["q14=Got a better deal", f"prevalence_{tier}"] == pytest.approx(expected)
+    assert table.index[0] == "q14=Got a better deal"  # the most shared reason

@@ -375,6 +375,36 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
                  barriers=barriers, barrier_labels=barrier_labels, rfm=rfm)
 
 
+def _code_key(value: Any) -> str:
+    """A code as text, so 2, 2.0 and '2' match: '2'."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value).strip()
+
+
+def _multi_answers(raw: pd.Series, separator: str, missing: tuple[float, ...],
+                   value_labels: dict[Any, str]) -> list[set[str] | None]:
+    """Each row's set of answers in a multi-response column; None when not asked.
+
+    Answers are split on ``separator``; codes with a value label (SPSS/Stata) become their
+    label, so "1,2" and a cell already shown as "Too expensive" agree; the schema's missing
+    codes are dropped, and a cell left with no answer counts as not asked.
+    """
+    by_code = {_code_key(code): str(label) for code, label in value_labels.items()}
+    codes = {_code_key(code) for code in missing}
+    out: list[set[str] | None] = []
+    for cell in raw.astype(object):
+        if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+            out.append(None)
+            continue
+        parts = [p.strip() for p in str(cell).split(separator)]
+        answers = {by_code.get(_code_key(p), p) for p in parts
+                   if p and _code_key(p) not in codes}
+        out.append(answers or None)
+    return out
+
+
 def _barriers(frame: pd.DataFrame, schema: Schema, meta: SurveyMeta,
               source: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """The 0/1 reasons-for-not-buying table of ``[barriers]`` (see :class:`Panel`)."""
@@ -383,9 +413,9 @@ def _barriers(frame: pd.DataFrame, schema: Schema, meta: SurveyMeta,
         return pd.DataFrame(index=frame.index), {}
     values: dict[str, np.ndarray] = {}
     labels: dict[str, str] = {}
+    missing = schema.missing if spec.missing is None else spec.missing
     for column in schema.barrier_columns(list(frame.columns)):
-        enc = _encode(frame, column, "barrier", schema, meta, schema.missing, source,
-                      rating=False)
+        enc = _encode(frame, column, "barrier", schema, meta, missing, source, rating=False)
         if enc.kind != "binary":
             raw = frame[column]
             if enc.values is not None:  # numbers other than 0/1
@@ -399,14 +429,12 @@ def _barriers(frame: pd.DataFrame, schema: Schema, meta: SurveyMeta,
         values[column] = enc.values
         labels[column] = spec.labels.get(column) or meta.labels.get(column) or column
     if spec.multi:
-        raw = frame[spec.multi]
-        text = raw.astype("string").str.strip()
-        asked = (raw.notna() & (text != "")).fillna(False).to_numpy()
-        answers = [sorted({a.strip() for a in str(t).split(spec.separator) if a.strip()})
-                   if ok else [] for t, ok in zip(text.fillna(""), asked)]
-        for answer in sorted({a for row in answers for a in row}):
+        answers = _multi_answers(frame[spec.multi], spec.separator, missing,
+                                 meta.value_labels.get(spec.multi, {}))
+        for answer in sorted({a for row in answers if row is not None for a in row}):
             name = f"{spec.multi}={answer}"
-            values[name] = np.where(asked, [float(answer in row) for row in answers], np.nan)
+            values[name] = np.array([np.nan if row is None else float(answer in row)
+                                     for row in answers])
             labels[name] = spec.labels.get(answer) or spec.labels.get(name) or answer
     return pd.DataFrame(values, index=frame.index), labels
 

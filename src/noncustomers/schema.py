@@ -57,7 +57,7 @@ UNCLASSIFIED = "unclassified"
 _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order",
              "barriers", "rfm"}
 _ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered"}
-_BARRIER_KEYS = {"columns", "multi", "separator", "labels"}
+_BARRIER_KEYS = {"columns", "multi", "separator", "labels", "missing"}
 RFM_ROLES = ("recency", "frequency", "monetary")
 _SEGMENTATION_KEYS = {"basis", "profile", "k", "method"}
 METHODS = ("kmeans", "gmm", "latent-class", "hdbscan", "agglomerative")
@@ -96,13 +96,15 @@ class Barriers:
 
     ``columns`` holds names or glob patterns of 0/1 (or yes/no) columns; ``multi`` a text
     column listing each respondent's reasons separated by ``separator``.  ``labels`` maps a
-    column (or a multi-response answer) to the text shown in reports.
+    column (or a multi-response answer) to the text shown in reports.  ``missing`` holds the
+    no-answer codes of barrier columns; None means the schema's top-level codes.
     """
 
     columns: tuple[str, ...] = ()
     multi: str | None = None
     separator: str = ";"
     labels: dict[str, str] = field(default_factory=dict)
+    missing: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,8 @@ def _barriers(raw: Any, source: str) -> Barriers | None:
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
         raise SchemaError(f"{source}: barriers.labels maps a column or answer to its text, "
                           "e.g. { barrier_price = \"Too expensive\" }")
-    return Barriers(tuple(columns), multi, separator, dict(labels))
+    missing = _codes(raw["missing"], "barriers.missing", source) if "missing" in raw else None
+    return Barriers(tuple(columns), multi, separator, dict(labels), missing)
 
 
 def _rfm(raw: Any, source: str) -> dict[str, str]:
