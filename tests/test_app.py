@@ -63,10 +63,12 @@ def test_gap_view_switches_group(app_env):
     assert "customers-1" in at.get("plotly_chart")[0].proto.spec
 
 
-def test_sidebar_offers_both_downloads(app_env):
+def test_sidebar_offers_every_output_file(app_env):
+    from noncustomers.analysis import OUTPUT_FILES
+
     at = run_view("overview")
     buttons = at.get("download_button")
-    assert {b.proto.label for b in buttons} == {"assignments.csv", "gaps.csv", "profiles.csv"}
+    assert {b.proto.label for b in buttons} == set(OUTPUT_FILES)
 
 
 def test_upload_mode_without_files_asks_for_them(app_env):

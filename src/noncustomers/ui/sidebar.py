@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from noncustomers.ui import state
@@ -53,4 +55,8 @@ def render() -> state.Loaded | None:
                         ("drivers.csv", analysis.drivers), ("canvas.csv", analysis.canvas)):
         st.sidebar.download_button(name, table.round(6).to_csv(index=False), file_name=name,
                                    mime="text/csv", key=f"dl_{name.removesuffix('.csv')}")
+    st.sidebar.download_button("summary.json",
+                               json.dumps(analysis.summary(), indent=2, ensure_ascii=False),
+                               file_name="summary.json", mime="application/json",
+                               key="dl_summary")
     return loaded
