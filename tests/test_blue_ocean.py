@@ -246,6 +246,13 @@ def test_commonality_figures_by_hand(common):
             x["prevalence_unexplored"]) == pytest.approx((0.25, 1.0, 0.0))
     assert (x["floor"], x["peak"], x["evenness"], x["breadth"]) == (0.0, 1.0, 0.0, 1)
     assert x["reach"] == pytest.approx(0.25 * 4 + 1.0 * 4 + 0 * 2)
+    # interval on the Kish base of those asked: soon-to-be weights 1, 3 -> 16 / 10 = 1.6
+    assert (x["prevalence_lo_soon-to-be"], x["prevalence_hi_soon-to-be"]) == pytest.approx(
+        share_interval(0.25, 1.6))
+    # refusing: 2 of 2 answers with weights 2, 2 (n_eff 2) is Wilson's 2 in 2
+    wilson = stats.binomtest(2, 2).proportion_ci(0.95, method="wilson")
+    assert x["prevalence_lo_refusing"] == pytest.approx(wilson.low)
+    assert x["prevalence_hi_refusing"] == pytest.approx(wilson.high)
     y = rows.loc["bar_y"]  # 1/4, 2/4, 1/2
     assert (y["floor"], y["peak"], y["evenness"], y["breadth"]) == pytest.approx((.25, .5, .5, 2))
     assert y["reach"] == pytest.approx(1 + 2 + 1)

@@ -6,7 +6,9 @@ finer and finer segments.  For every reason for not buying (schema
 (kind ``need``: the share rating it in the top box), per non-customer tier:
 
 - ``prevalence_<tier>``: weighted share of the tier's respondents who answered
-  that give the reason / rate the need top-box (0-1);
+  that give the reason / rate the need top-box (0-1), with its 95% Wilson
+  interval on the Kish base of those who answered (``prevalence_lo_<tier>``,
+  ``prevalence_hi_<tier>``);
 - ``floor``: the lowest prevalence across the tiers (a commonality is only as
   common as its weakest tier);
 - ``peak``: the highest; ``evenness = floor / peak`` (1 = equally common in every
@@ -23,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from noncustomers.analytics.weighted import top_box_threshold
+from noncustomers.analytics.weighted import kish_n_eff, share_interval, top_box_threshold
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS
 
@@ -32,6 +34,8 @@ __all__ = ["COMMONALITY_COLUMNS", "HIGH_PREVALENCE", "commonalities", "top_commo
 HIGH_PREVALENCE = 0.3
 COMMONALITY_COLUMNS = (["kind", "item", "label"]
                        + [f"prevalence_{t}" for t in NON_CUSTOMER_TIERS]
+                       + [f"prevalence_lo_{t}" for t in NON_CUSTOMER_TIERS]
+                       + [f"prevalence_hi_{t}" for t in NON_CUSTOMER_TIERS]
                        + ["floor", "peak", "evenness", "breadth", "reach", "rank"])
 
 
@@ -63,16 +67,19 @@ def commonalities(panel: Panel, tiers: pd.Series, high: float = HIGH_PREVALENCE)
     sizes = {t: float(w[m].sum()) for t, m in masks.items()}
     rows = []
     for kind, item, label, x in _items(panel):
-        prevalence = {}
+        prevalence, interval = {}, {}
         for tier, mask in masks.items():
             ok = mask & ~np.isnan(x)
             prevalence[tier] = float(np.dot(x[ok], w[ok]) / w[ok].sum()) if ok.any() else np.nan
+            interval[tier] = share_interval(prevalence[tier], kish_n_eff(w[ok]))
         present = [p for p in prevalence.values() if not np.isnan(p)]
         floor = min(present) if present else np.nan
         peak = max(present) if present else np.nan
         rows.append({
             "kind": kind, "item": item, "label": label,
             **{f"prevalence_{t}": p for t, p in prevalence.items()},
+            **{f"prevalence_lo_{t}": lo for t, (lo, _) in interval.items()},
+            **{f"prevalence_hi_{t}": hi for t, (_, hi) in interval.items()},
             "floor": floor, "peak": peak,
             "evenness": floor / peak if present and peak > 0 else np.nan,
             "breadth": sum(p >= high for p in present),
@@ -95,6 +102,10 @@ def top_commonalities(table: pd.DataFrame, top: int = 5) -> dict[str, list[dict]
         rows = table[table["kind"] == kind].head(top)
         out[key] = [{"item": r["item"], "label": r["label"],
                      "prevalence": {t: _round(r[f"prevalence_{t}"]) for t in NON_CUSTOMER_TIERS},
+                     "prevalence_lo": {t: _round(r[f"prevalence_lo_{t}"])
+                                       for t in NON_CUSTOMER_TIERS},
+                     "prevalence_hi": {t: _round(r[f"prevalence_hi_{t}"])
+                                       for t in NON_CUSTOMER_TIERS},
                      "floor": _round(r["floor"]), "evenness": _round(r["evenness"]),
                      "breadth": int(r["breadth"]), "reach": _round(r["reach"])}
                     for _, r in rows.iterrows()]
