@@ -443,6 +443,12 @@ def test_size_of_prize_by_hand():
     assert prize["total"]["share"] == block["share"]
     assert set(prize["tiers"]) == {"soon-to-be", "refusing", "unexplored"}
     assert prize["tiers"]["refusing"]["n"] == 0 and prize["tiers"]["refusing"]["share"] is None
+    # a factor with no industry level is left out of both curves, not charged to one side
+    partial = size_of_prize(panel, tiers, {"a": 4.0, "b": float("nan")}, {"a": 8.0, "b": 3.0})
+    assert partial["factors"] == ["a"]
+    # on a alone, unmet need today 8*4/8 = 4, 2*0 = 0, 5*1/5 = 1; new curve 0, 0, 0:
+    # u1 gains 4 and u3 gains 1 (>= 1): weights 1 + 1 of 4
+    assert partial["tiers"]["unexplored"]["share"] == pytest.approx(0.5)
     # a lower margin: u3's gain is -0.5, still not won; margin 0 keeps only u1
     assert size_of_prize(panel, tiers, {"a": 4.0, "b": 6.0}, {"a": 8.0, "b": 3.0},
                          margin=0.0)["tiers"]["unexplored"]["share"] == pytest.approx(0.25)
@@ -456,6 +462,8 @@ def test_analyze_sizes_a_curve_of_your_own():
                      curve={"a": 10.0, "b": 10.0}, prize_margin=0.5)
     assert result.prize["curve_source"] == "user"
     assert result.prize["curve"] == {"a": 10.0, "b": 10.0}
+    # no performance ratings, so no industry curve to compare with: nothing is sized
+    assert result.prize["factors"] == [] and result.prize["total"]["share"] is None
     with pytest.raises(ValueError, match="curve names 'c', which is not an attribute"):
         analyze(panel, map=None, k=1, stability_runs=0, driver_boot=0, curve={"c": 1.0})
 

@@ -67,7 +67,8 @@ def size_of_prize(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     Returns
     -------
     dict
-        ``margin``, ``curve`` (the proposed levels), ``tiers`` (per non-customer tier:
+        ``margin``, ``curve`` (the proposed levels), ``factors`` (those with a level on both
+        curves, the only ones compared), ``tiers`` (per non-customer tier:
         ``n``, ``n_rated``, ``n_eff``, ``share``, ``share_lo``, ``share_hi``, ``people``,
         ``people_lo``, ``people_hi``) and ``total`` (the three tiers pooled, same keys).
         Respondents without any importance rating are not counted in the shares
@@ -75,7 +76,10 @@ def size_of_prize(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     """
     if not margin >= 0:
         raise ValueError(f"margin must be >= 0 points, got {margin!r}")
-    attributes = [a for a in industry if a in proposed and a in panel.schema.attributes]
+    # Factors are compared on the same footing: one without a level on either curve (e.g. no
+    # performance rating of the industry) is left out of both.
+    attributes = [a for a in industry if a in proposed and a in panel.schema.attributes
+                  and not (np.isnan(industry[a]) or np.isnan(proposed[a]))]
     needs = needs_matrix(panel, attributes)
     today = np.array([industry[a] for a in attributes], dtype=float)
     new = np.array([proposed[a] for a in attributes], dtype=float)
@@ -99,7 +103,8 @@ def size_of_prize(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     out_tiers = {t: block(tier_values == t) for t in NON_CUSTOMER_TIERS
                  if t in panel.schema.tiers}
     pooled = np.isin(tier_values, list(out_tiers))
-    return {"margin": margin, "curve": {a: _r(v) for a, v in zip(attributes, new)},
+    return {"margin": margin, "curve": {a: _r(v) for a, v in proposed.items()},
+            "factors": attributes,
             "tiers": out_tiers, "total": block(pooled)}
 
 
