@@ -27,6 +27,7 @@ sample: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/map_speed.py
+	$(BIN)/python benchmarks/drivers_permutation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache out
