@@ -4,6 +4,7 @@ the prize and RFM scores."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -464,6 +465,8 @@ def test_analyze_sizes_a_curve_of_your_own():
     assert result.prize["curve"] == {"a": 10.0, "b": 10.0}
     # no performance ratings, so no industry curve to compare with: nothing is sized
     assert result.prize["factors"] == [] and result.prize["total"]["share"] is None
+    # figures that cannot be computed are null in summary.json, never NaN (invalid JSON)
+    json.dumps(result.summary(), allow_nan=False)
     with pytest.raises(ValueError, match="curve names 'c', which is not an attribute"):
         analyze(panel, map=None, k=1, stability_runs=0, driver_boot=0, curve={"c": 1.0})
 

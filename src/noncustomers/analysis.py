@@ -196,7 +196,7 @@ class Analysis:
             tiers_of_value = self.assignments["value_tier"]
             out["value_tiers"] = {name: int((tiers_of_value == name).sum())
                                   for name in ("top", "high", "mid", "low", "unscored")}
-        return out
+        return _json_safe(out)
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write assignments.csv, gaps.csv and summary.json into ``out_dir``.
@@ -216,7 +216,7 @@ class Analysis:
                                 ("drivers.csv", self.drivers), ("canvas.csv", self.canvas)):
                 _rounded(table).to_csv(staging / name, index=False, lineterminator="\n")
             (staging / "summary.json").write_text(
-                json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                json.dumps(self.summary(), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
             out_dir.mkdir(parents=True, exist_ok=True)
             written = []
             for name in OUTPUT_FILES:
@@ -234,6 +234,21 @@ def _rounded(table: pd.DataFrame) -> pd.DataFrame:
         if column in table.columns:
             out[column] = [float(f"{v:.6g}") for v in table[column].to_numpy(dtype=float)]
     return out
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON types all the way down: NaN and infinities become null (JSON has none)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
 
 
 def _clean(value: Any) -> Any:
