@@ -20,6 +20,7 @@ def main() -> None:
         st.Page(f"{pages}/map.py", title="Map"),
         st.Page(f"{pages}/segments.py", title="Segments"),
         st.Page(f"{pages}/gaps.py", title="Gaps"),
+        st.Page(f"{pages}/commonalities.py", title="Commonalities"),
         st.Page(f"{pages}/canvas.py", title="Strategy canvas"),
         st.Page(f"{pages}/errc.py", title="ERRC grid"),
     ])

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = "src/noncustomers/ui/pages"
-VIEWS = ["overview", "map", "segments", "gaps", "canvas", "errc"]
+VIEWS = ["overview", "map", "segments", "gaps", "commonalities", "canvas", "errc"]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,17 @@ def test_overview_shows_weighted_shares(app_env):
     customers = float(labels["Customers (weighted)"].rstrip("%"))
     non_customers = float(labels["Non-customers (weighted)"].rstrip("%"))
     assert customers + non_customers == pytest.approx(100, abs=1)
+
+
+def test_commonalities_view_leads_with_the_shared_barrier_and_switches_to_needs(app_env):
+    at = run_view("commonalities")
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "What keeps non-customers away" in spec and "Gyms feel intimidating" in spec
+    at.radio(key="common_kind").set_value("need").run()
+    assert not at.exception
+    assert "What non-customers all want" in at.get("plotly_chart")[0].proto.spec
+    at.radio(key="drivers_tier").set_value("unexplored").run()
+    assert not at.exception and any("AUC" in c.value for c in at.caption)
 
 
 def test_gap_view_switches_group(app_env):

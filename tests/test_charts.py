@@ -11,8 +11,8 @@ import pytest
 
 from noncustomers import analyze, read_panel
 from noncustomers.analytics.canvas import INDUSTRY_CURVE
-from noncustomers.charts import (TIER_COLORS, plot_errc_grid, plot_gaps, plot_map,
-                                 plot_strategy_canvas, plot_tier_sizes)
+from noncustomers.charts import (TIER_COLORS, plot_commonalities, plot_errc_grid, plot_gaps,
+                                 plot_map, plot_strategy_canvas, plot_tier_sizes)
 from noncustomers.charts.theme import HEIGHT, WIDTH, segment_colors
 
 
@@ -61,6 +61,20 @@ def test_canvas_draws_industry_and_each_tier(result, labels):
     expected = result.canvas[result.canvas["curve"] == INDUSTRY_CURVE]["level"].to_numpy()
     assert np.allclose(industry.y, expected)
     assert list(industry.x) == [labels[a] for a in result.panel.schema.attributes]
+
+
+def test_commonalities_chart_draws_each_tier_by_rank(result):
+    fig = plot_commonalities(result.commonalities, "barrier", top=3)
+    table = result.commonalities[result.commonalities["kind"] == "barrier"].head(3)
+    assert [t.name for t in fig.data] == ["soon-to-be", "refusing", "unexplored"]
+    for trace in fig.data:
+        assert list(trace.y) == table["label"].tolist()  # rank order, intimidating first
+        assert np.allclose(trace.x, table[f"prevalence_{trace.name}"] * 100)
+        assert np.allclose(np.array(trace.error_x.array) + trace.x,
+                           table[f"prevalence_hi_{trace.name}"] * 100)
+    assert fig.data[0].y[0] == "Gyms feel intimidating"
+    with pytest.raises(ValueError, match="kind must be"):
+        plot_commonalities(result.commonalities, "wish")
 
 
 def test_errc_grid_lists_every_attribute_of_every_cell(result, labels):
