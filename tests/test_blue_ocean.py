@@ -437,6 +437,7 @@ def test_size_of_prize_by_hand():
     assert (block["n"], block["n_rated"]) == (4, 3)
     assert block["share"] == pytest.approx(1 / 4)           # weight 1 of 1 + 2 + 1
     assert block["n_eff"] == pytest.approx(16 / 6)         # (1 + 2 + 1)^2 / (1 + 4 + 1)
+    assert block["low_base"]
     lo, hi = share_interval(0.25, 16 / 6)
     assert (block["share_lo"], block["share_hi"]) == pytest.approx((lo, hi), abs=1e-6)
     assert block["people"] == pytest.approx(0.25 * 5)       # tier weight 1 + 2 + 1 + 1

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from noncustomers.analytics.gaps import LOW_BASE
 from noncustomers.analytics.weighted import kish_n_eff, rescale, share_interval
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS
@@ -69,7 +70,7 @@ def size_of_prize(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     dict
         ``margin``, ``curve`` (the proposed levels), ``factors`` (those with a level on both
         curves, the only ones compared), ``tiers`` (per non-customer tier:
-        ``n``, ``n_rated``, ``n_eff``, ``share``, ``share_lo``, ``share_hi``, ``people``,
+        ``n``, ``n_rated``, ``n_eff``, ``low_base`` (``n_eff`` < 30), ``share``, ``share_lo``, ``share_hi``, ``people``,
         ``people_lo``, ``people_hi``) and ``total`` (the three tiers pooled, same keys).
         Respondents without any importance rating are not counted in the shares
         (``n - n_rated`` of them).
@@ -96,6 +97,7 @@ def size_of_prize(panel: Panel, tiers: pd.Series, industry: dict[str, float],
         share = float(np.dot(won[ok], w[ok]) / w[ok].sum()) if ok.any() else float("nan")
         lo, hi = share_interval(share, n_eff)
         return {"n": int(mask.sum()), "n_rated": int(ok.sum()), "n_eff": _r(n_eff),
+                "low_base": bool(n_eff < LOW_BASE),
                 "share": _r(share), "share_lo": _r(lo), "share_hi": _r(hi),
                 "people": _r(share * size), "people_lo": _r(lo * size),
                 "people_hi": _r(hi * size)}

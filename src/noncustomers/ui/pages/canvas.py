@@ -51,7 +51,8 @@ if prize and prize["total"]["share"] is not None:
                       help=f"95% interval {total['share_lo']:.0%}-{total['share_hi']:.0%}")
     for column, (tier, figures) in zip(columns[1:], prize["tiers"].items()):
         if figures["share"] is not None:
-            column.metric(tier, f"{figures['share']:.0%}",
+            column.metric(tier + (" (low base)" if figures["low_base"] else ""),
+                          f"{figures['share']:.0%}",
                           help=f"95% interval {figures['share_lo']:.0%}-{figures['share_hi']:.0%}")
     points = "point" if prize["margin"] == 1 else "points"
     st.caption(f"A non-customer counts as won when the proposed curve cuts their "
