@@ -239,7 +239,7 @@ def test_basis_glob_expansion_in_panel_order():
 @pytest.mark.parametrize("pattern, expected", [
     ("imp_?????", ["imp_price", "imp_hours"]),
     ("[ai]*", ["age", "aware", "imp_price", "imp_spa", "imp_hours"]),
-    ("*_price", ["imp_price", "perf_price"]),
+    ("*_price", ["imp_price", "perf_price", "barrier_price"]),
 ])
 def test_basis_glob_kinds(pattern, expected):
     s = parse_schema(MINIMAL + f'[segmentation]\nbasis = ["{pattern}"]\n')
