@@ -18,7 +18,7 @@ from noncustomers.charts.theme import HEIGHT, WIDTH, segment_colors
 
 @pytest.fixture(scope="module")
 def result(gym_panel_path, gym_schema_path):
-    return analyze(read_panel(gym_panel_path, gym_schema_path), seed=0, map="pca")
+    return analyze(read_panel(gym_panel_path, gym_schema_path), seed=0, map="pca", driver_boot=0)
 
 
 @pytest.fixture(scope="module")

@@ -91,7 +91,8 @@ def test_every_method_runs_on_the_sample(panel, method):
     # Latent class with k chosen by BIC takes ~10 s here: the suite fixes k; the CLI run in
     # the closing note covers k = "auto".
     k = 2 if method == "latent-class" else None
-    result = analyze(panel, method=method, map=None, stability_runs=3, k=k)
+    result = analyze(panel, method=method, map=None, stability_runs=3, k=k,
+                     driver_boot=0)  # drivers are tested in test_blue_ocean
     summary = result.summary()
     assert summary["config"]["method"] == method
     assert result.segments.str.startswith(tuple(panel.schema.tier_names)).all()
@@ -106,7 +107,7 @@ def test_every_method_runs_on_the_sample(panel, method):
 
 
 def test_kmeans_segments_of_the_sample_are_stable_and_predictable(panel):
-    result = analyze(panel, map=None, stability_runs=5)
+    result = analyze(panel, map=None, stability_runs=5, driver_boot=0)
     summary = result.summary()
     assert all(s["stability_label"] == "stable" for s in summary["segments"].values())
     row = summary["selection"]["customers"][0]
