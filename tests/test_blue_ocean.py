@@ -374,6 +374,31 @@ def test_errc_thresholds_are_parameters():
         "crosshair": 5.0}
 
 
+def test_schema_errc_table_sets_the_thresholds(write_tiny_panel, tmp_path, capsys):
+    from conftest import TINY_SCHEMA
+
+    # price: non-customers (rows 3-6) value it 5.625 against 42.5/6 = 7.08 delivered, so no
+    # rule applies by default; with the crosshair at 7 and no margin, 5.625 < 7 <= 7.08 is
+    # "possible overkill" for the one tier holding all non-customers -> reduce
+    schema = TINY_SCHEMA + "\n[errc]\ncrosshair = 7\nover_delivered = 0\n"
+    panel, schema_path = write_tiny_panel(schema_text=schema)
+    out = tmp_path / "out"
+    assert main(["analyze", str(panel), "--schema", str(schema_path), "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert [e["attribute"] for e in summary["errc"]["reduce"]] == ["price"]
+    assert summary["config"]["errc_rules"]["crosshair"] == 7.0
+    capsys.readouterr()
+    bad = TINY_SCHEMA + "\n[errc]\nvalue = 7\n"
+    panel, schema_path = write_tiny_panel(schema_text=bad)
+    assert main(["analyze", str(panel), "--schema", str(schema_path), "--out",
+                 str(tmp_path / "o2")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key 'value' in [errc] (did you mean 'valued'?)" in err
+    assert err.count("\n") == 1 and not (tmp_path / "o2").exists()
+    with pytest.raises(SchemaError, match=r"\[errc\] sets ERRC thresholds to numbers"):
+        parse_schema(TINY_SCHEMA + "\n[errc]\nvalued = 'high'\n")
+
+
 def test_errc_warns_when_a_side_is_empty():
     only_raise = {k: v for k, v in ERRC_CASES.items() if k in ("welcome", "price")}
     grid, _, warnings = errc_grid(_gaps_table(only_raise), SIZES)

@@ -41,6 +41,10 @@ labels = { barrier_price = "Too expensive" }
 recency = "months_since_last_visit"
 frequency = "visits_per_month"
 monetary = "monthly_spend"
+
+[errc]
+valued = 6.5
+reach = 0.4
 """
 
 MINIMAL = """\
@@ -63,6 +67,7 @@ def test_readme_example():
     assert s.rfm == {"recency": "months_since_last_visit", "frequency": "visits_per_month",
                      "monetary": "monthly_spend"}
     assert s.attributes["price"].offered
+    assert s.errc == {"valued": 6.5, "reach": 0.4}
     assert s.tiers["soon-to-be"].name == "soon-to-be"
     assert s.tiers["refusing"].columns == ["aware"]
     assert s.attributes == {"price": Attribute("price", "imp_price", "perf_price", (1.0, 5.0),

@@ -273,7 +273,7 @@ def map_matrix(panel: Panel) -> np.ndarray:
 
 
 def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | None = "pca",
-            clusterer: ClusterMixin | None = None, errc_rules: ErrcRules = ErrcRules(),
+            clusterer: ClusterMixin | None = None, errc_rules: ErrcRules | None = None,
             method: str | None = None, stability_runs: int = DEFAULT_RUNS,
             curve: dict[str, float] | None = None, prize_margin: float = DEFAULT_MARGIN,
             driver_boot: int = 50) -> Analysis:
@@ -291,8 +291,9 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
         How to draw the 2-D map; None leaves the coordinates empty (NaN).
     clusterer : ClusterMixin, optional
         A scikit-learn clusterer used instead of the built-in :class:`AutoKMeans`.
-    errc_rules : ErrcRules
-        Thresholds of the ERRC grid.
+    errc_rules : ErrcRules, optional
+        Thresholds of the ERRC grid; default: the schema's ``[errc]`` table over the
+        defaults of :class:`ErrcRules`.
     method : str, optional
         Segmentation method, overriding the schema's: kmeans, gmm, latent-class,
         hdbscan, agglomerative.
@@ -316,6 +317,8 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     >>> result = analyze(read_panel("panel.csv", "schema.toml"), seed=1)   # doctest: +SKIP
     >>> result.summary()["errc"]                                           # doctest: +SKIP
     """
+    if errc_rules is None:
+        errc_rules = ErrcRules.from_schema(panel.schema.errc, panel.schema.source)
     tiers = assign_tiers(panel)
     segmentation = segment_tiers(panel, tiers, k=k, clusterer=clusterer, seed=seed,
                                  method=method, stability_runs=stability_runs)

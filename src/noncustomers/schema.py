@@ -31,6 +31,10 @@ The format is a public contract, documented in the README::
     frequency = "visits_per_month"
     monetary = "monthly_spend"
 
+    [errc]
+    valued = 6.5
+    reach = 0.4
+
 :func:`load_schema` checks the file on its own; :meth:`Schema.check_columns`
 checks it against a panel's columns (with the closest name suggested).
 """
@@ -55,7 +59,7 @@ NON_CUSTOMER_TIERS: tuple[str, ...] = TIERS[1:]
 UNCLASSIFIED = "unclassified"
 
 _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order",
-             "barriers", "rfm"}
+             "barriers", "rfm", "errc"}
 _ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered"}
 _BARRIER_KEYS = {"columns", "multi", "separator", "labels", "missing"}
 RFM_ROLES = ("recency", "frequency", "monetary")
@@ -125,6 +129,7 @@ class Schema:
     sheet: str | None = None  # the sheet of an Excel panel; None = the first
     barriers: Barriers | None = None
     rfm: dict[str, str] = field(default_factory=dict)  # role (recency, ...) -> column
+    errc: dict[str, float] = field(default_factory=dict)  # ERRC thresholds (ErrcRules fields)
 
     @property
     def tier_names(self) -> list[str]:
@@ -329,7 +334,18 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
                   basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
                   source=source, sheet=sheet, barriers=_barriers(raw.get("barriers"), source),
-                  rfm=_rfm(raw.get("rfm"), source))
+                  rfm=_rfm(raw.get("rfm"), source), errc=_errc(raw.get("errc"), source))
+
+
+def _errc(raw: Any, source: str) -> dict[str, float]:
+    """Numbers only; which names are thresholds is checked by ErrcRules (see analyze)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw.values()):
+        raise SchemaError(f"{source}: [errc] sets ERRC thresholds to numbers, e.g. "
+                          "valued = 6.5")
+    return {key: float(value) for key, value in raw.items()}
 
 
 def _barriers(raw: Any, source: str) -> Barriers | None:

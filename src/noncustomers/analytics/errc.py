@@ -31,13 +31,14 @@ A value curve needs both sides, lower cost (eliminate/reduce) and more value
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from noncustomers.analytics.gaps import quadrant
+from noncustomers.errors import SchemaError, closest
 from noncustomers.schema import NON_CUSTOMER_TIERS
 
 __all__ = ["ERRC_ACTIONS", "ErrcRules", "errc_grid"]
@@ -62,6 +63,16 @@ class ErrcRules:
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
+
+    @classmethod
+    def from_schema(cls, values: dict[str, float], source: str = "schema") -> "ErrcRules":
+        """Defaults overridden by a schema's ``[errc]`` table; an unknown name is a SchemaError."""
+        known = [f.name for f in fields(cls)]
+        for key in values:
+            if key not in known:
+                raise SchemaError(f"{source}: unknown key '{key}' in [errc]"
+                                  f"{closest(key, known)}; allowed: {', '.join(known)}")
+        return cls(**values)
 
 
 def _r(value: float) -> float | None:
