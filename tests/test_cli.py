@@ -222,6 +222,8 @@ def test_same_seed_gives_byte_identical_files(sample_run, gym_panel_path, gym_sc
         assert (second / name).read_bytes() == (first / name).read_bytes(), name
     captured = capsys.readouterr()
     assert captured.out.startswith("5000 respondents: customers ")
+    assert ("most shared barrier: Gyms feel intimidating (40% to 57% of each non-customer "
+            "tier)") in captured.out
     assert captured.err == ""
 
 

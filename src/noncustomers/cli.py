@@ -149,6 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     cells = "; ".join(f"{action} " + ", ".join(e["attribute"] for e in entries)
                       for action, entries in summary["errc"].items() if entries)
     print(f"ERRC: {cells or 'nothing placed'}")
+    barriers = summary["commonalities"]["barriers"]
+    if barriers:
+        top = barriers[0]
+        print(f"most shared barrier: {top['label']} ({top['floor']:.0%} to "
+              f"{max(v for v in top['prevalence'].values() if v is not None):.0%} of each "
+              "non-customer tier)")
     total = summary["prize"]["total"]
     if total["share"] is not None:
         print(f"prize: the {summary['prize']['curve_source']} curve wins {total['share']:.0%} of "
