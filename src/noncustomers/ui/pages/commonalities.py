@@ -1,8 +1,10 @@
 """Commonalities and drivers: what non-customers share, and what sets them apart from customers."""
 
+import pandas as pd
 import streamlit as st
 
 from noncustomers.charts import plot_commonalities
+from noncustomers.schema import NON_CUSTOMER_TIERS
 from noncustomers.ui import state
 from noncustomers.ui.widgets import show_chart
 
@@ -16,13 +18,39 @@ if not kinds:
     st.stop()
 names = {"barrier": "Reasons for not buying", "need": "Needs (top-box importance)"}
 kind = st.radio("Show", kinds, format_func=names.get, horizontal=True, key="common_kind")
-show_chart(plot_commonalities(table, kind), key=f"commonalities_{kind}")
-shown = table[table["kind"] == kind].drop(columns=["kind", "item"])
-st.dataframe(shown.round(3), hide_index=True, width="stretch")
-st.caption("Floor: the lowest share across the three tiers (an item is only as common as its "
+rows = table[table["kind"] == kind]
+show_chart(plot_commonalities(table, kind, top=len(rows)), key=f"commonalities_{kind}",
+           height=max(620, 60 * len(rows) + 200))
+
+
+def _share(row, tier: str) -> str:
+    value = row[f"prevalence_{tier}"]
+    if pd.isna(value):
+        return ""
+    return (f"{value:.0%} ({row[f'prevalence_lo_{tier}']:.0%}-"
+            f"{row[f'prevalence_hi_{tier}']:.0%})")
+
+
+def _num(value: float) -> str:
+    return f"{value:.3f}".replace("-0.000", "0.000")
+
+
+shown = pd.DataFrame({
+    "rank": rows["rank"],
+    "item": rows["label"],
+    **{tier: [_share(r, tier) for _, r in rows.iterrows()] for tier in NON_CUSTOMER_TIERS},
+    "floor": [f"{v:.0%}" for v in rows["floor"]],
+    "evenness": rows["evenness"].round(2),
+    "breadth": rows["breadth"],
+    "reach (people)": rows["reach"].round(0),
+})
+st.dataframe(shown, hide_index=True, width="stretch",
+             column_config={"item": st.column_config.TextColumn("item", width="medium")})
+st.caption("Share of each tier with its 95% Wilson interval (on the tier's effective base). "
+           "Floor: the lowest share across the three tiers (an item is only as common as its "
            "least convinced tier); evenness = floor / peak; breadth: tiers where at least 30% "
-           "say it; reach: estimated people (share x weighted tier size). Intervals: 95% Wilson "
-           "on each tier's effective base.")
+           "say it; reach: estimated people (share x weighted tier size). The full table is "
+           "commonalities.csv in the sidebar.")
 
 st.header("What sets each tier apart from customers")
 drivers = analysis.drivers
@@ -35,9 +63,15 @@ tiers = list(dict.fromkeys(drivers["tier"]))
 tier = st.radio("Tier", tiers, horizontal=True, key="drivers_tier")
 part = drivers[drivers["tier"] == tier].assign(factor=lambda d: d["attribute"].map(labels))
 model = analysis.drivers_models.get(tier, {})
-st.dataframe(part[["rank", "factor", "higher_among", "odds_ratio", "coefficient",
-                   "coefficient_lo", "coefficient_hi", "importance", "importance_lo",
-                   "importance_hi"]].round(3), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame({
+    "rank": part["rank"],
+    "factor": part["factor"],
+    "valued more by": part["higher_among"],
+    "odds ratio per sd": part["odds_ratio"].round(2),
+    "importance (log-loss rise)": [f"{_num(v)} ({_num(lo)} to {_num(hi)})" for v, lo, hi in
+                                   zip(part["importance"], part["importance_lo"],
+                                       part["importance_hi"])],
+}), hide_index=True, width="stretch")
 st.caption(f"Weighted logistic regression of {tier} against customers on the importance "
            f"ratings (per standard deviation), AUC {model.get('auc', float('nan')):.2f}. "
            "Importance: rise in log-loss when the factor is shuffled; intervals: 95% bootstrap.")
