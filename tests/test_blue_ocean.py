@@ -259,6 +259,7 @@ def test_commonality_figures_by_hand(common):
     assert y["reach"] == pytest.approx(1 + 2 + 1)
     a = rows.loc["why=a"]  # 1/4, 2/2 (row 5 not asked), 1/2
     assert (a["floor"], a["evenness"], a["reach"]) == pytest.approx((0.25, 0.25, 1 + 4 + 1))
+    assert x["low_base"] == "soon-to-be;refusing;unexplored"  # a handful each: all under 30
     need = rows.loc["a"]  # top box (4-5): 1/4, 2/4, 1/2
     assert need["kind"] == "need" and need["label"] == "A"
     assert (need["floor"], need["breadth"]) == pytest.approx((0.25, 2))
@@ -273,6 +274,7 @@ def test_commonalities_rank_by_floor_then_reach(common):
     top = top_commonalities(table, top=2)
     assert [b["item"] for b in top["barriers"]] == ["why=a", "bar_y"]
     assert top["needs"][0]["prevalence"]["refusing"] == 0.5
+    assert top["needs"][0]["low_base"] == ["soon-to-be", "refusing", "unexplored"]
 
 
 def test_barrier_column_must_be_binary():

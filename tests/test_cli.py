@@ -177,6 +177,7 @@ def test_summary_commonalities_top_the_planted_shared_barrier(summary, sample_ru
     assert top["breadth"] == 3 and top["floor"] > 0.35
     table = pd.read_csv(sample_run[1] / "commonalities.csv")
     assert table.loc[0, "item"] == "barrier_intimidating" and table.loc[0, "rank"] == 1
+    assert table["low_base"].isna().all() and top["low_base"] == []  # hundreds per tier
 
 
 def test_summary_prize_has_intervals(summary):

@@ -17,7 +17,9 @@ finer and finer segments.  For every reason for not buying (schema
 - ``reach``: estimated people, the sum over tiers of prevalence x the tier's
   weighted size (people when the weights are grossed up to the population,
   else weighted respondents);
-- ``rank``: within each kind, by floor (highest first), ties by reach.
+- ``rank``: within each kind, by floor (highest first), ties by reach;
+- ``low_base``: the tiers (``;``-separated) whose Kish base among those asked is under 30,
+  whose figures to read with care (empty when none).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from noncustomers.analytics.gaps import LOW_BASE
 from noncustomers.analytics.weighted import kish_n_eff, share_interval, top_box_threshold
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS
@@ -36,7 +39,7 @@ COMMONALITY_COLUMNS = (["kind", "item", "label"]
                        + [f"prevalence_{t}" for t in NON_CUSTOMER_TIERS]
                        + [f"prevalence_lo_{t}" for t in NON_CUSTOMER_TIERS]
                        + [f"prevalence_hi_{t}" for t in NON_CUSTOMER_TIERS]
-                       + ["floor", "peak", "evenness", "breadth", "reach", "rank"])
+                       + ["floor", "peak", "evenness", "breadth", "reach", "rank", "low_base"])
 
 
 def _items(panel: Panel) -> list[tuple[str, str, str, np.ndarray]]:
@@ -67,11 +70,14 @@ def commonalities(panel: Panel, tiers: pd.Series, high: float = HIGH_PREVALENCE)
     sizes = {t: float(w[m].sum()) for t, m in masks.items()}
     rows = []
     for kind, item, label, x in _items(panel):
-        prevalence, interval = {}, {}
+        prevalence, interval, low = {}, {}, []
         for tier, mask in masks.items():
             ok = mask & ~np.isnan(x)
             prevalence[tier] = float(np.dot(x[ok], w[ok]) / w[ok].sum()) if ok.any() else np.nan
-            interval[tier] = share_interval(prevalence[tier], kish_n_eff(w[ok]))
+            n_eff = kish_n_eff(w[ok])
+            interval[tier] = share_interval(prevalence[tier], n_eff)
+            if ok.any() and n_eff < LOW_BASE:
+                low.append(tier)
         present = [p for p in prevalence.values() if not np.isnan(p)]
         floor = min(present) if present else np.nan
         peak = max(present) if present else np.nan
@@ -84,8 +90,9 @@ def commonalities(panel: Panel, tiers: pd.Series, high: float = HIGH_PREVALENCE)
             "evenness": floor / peak if present and peak > 0 else np.nan,
             "breadth": sum(p >= high for p in present),
             "reach": sum(prevalence[t] * sizes[t] for t in masks if not np.isnan(prevalence[t])),
+            "low_base": ";".join(low),
         })
-    table = pd.DataFrame(rows, columns=COMMONALITY_COLUMNS[:-1])
+    table = pd.DataFrame(rows, columns=[c for c in COMMONALITY_COLUMNS if c != "rank"])
     table["_kind"] = table["kind"].map({"barrier": 0, "need": 1})
     table = (table.sort_values(["_kind", "floor", "reach", "item"],
                                ascending=[True, False, False, True], na_position="last",
@@ -107,7 +114,8 @@ def top_commonalities(table: pd.DataFrame, top: int = 5) -> dict[str, list[dict]
                      "prevalence_hi": {t: _round(r[f"prevalence_hi_{t}"])
                                        for t in NON_CUSTOMER_TIERS},
                      "floor": _round(r["floor"]), "evenness": _round(r["evenness"]),
-                     "breadth": int(r["breadth"]), "reach": _round(r["reach"])}
+                     "breadth": int(r["breadth"]), "reach": _round(r["reach"]),
+                     "low_base": [t for t in r["low_base"].split(";") if t]}
                     for _, r in rows.iterrows()]
     return out
 

@@ -43,6 +43,7 @@ shown = pd.DataFrame({
     "evenness": rows["evenness"].round(2),
     "breadth": rows["breadth"],
     "reach (people)": rows["reach"].round(0),
+    "low base (n_eff < 30)": rows["low_base"].str.replace(";", ", "),
 })
 st.dataframe(shown, hide_index=True, width="stretch",
              column_config={"item": st.column_config.TextColumn("item", width="medium")})
