@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import ClusterMixin
 
-from noncustomers.analytics.canvas import (INDUSTRY_CURVE, PROPOSED_CURVE, curve_metrics,
-                                           industry_curve, proposed_curve, strategy_canvas)
+from noncustomers.analytics.canvas import (INDUSTRY_CURVE, PROPOSED_CURVE, canvas_curves,
+                                           curve_metrics, strategy_canvas)
 from noncustomers.analytics.commonalities import commonalities, top_commonalities
 from noncustomers.analytics.differences import attribute_differences
 from noncustomers.analytics.drivers import tier_drivers
@@ -127,8 +127,7 @@ class Analysis:
     @property
     def curves(self) -> dict[str, dict[str, float]]:
         """Value curves by name (``industry offering``, each tier, ``blue ocean``)."""
-        return {curve: dict(zip(part["attribute"], part["level"]))
-                for curve, part in self.canvas.groupby("curve", sort=False)}
+        return canvas_curves(self.canvas)
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` document (a plain dict)."""
@@ -140,10 +139,11 @@ class Analysis:
             mask = (self.tiers == tier).to_numpy()
             share = float(w[mask].sum() / total)
             lo, hi = share_interval(share, n_eff)
+            tier_n_eff = kish_n_eff(w[mask])
             tiers_out[tier] = {"n": int(mask.sum()), "share": round(share, _DECIMALS),
                                "share_lo": round(lo, _DECIMALS), "share_hi": round(hi, _DECIMALS),
-                               "n_eff": round(kish_n_eff(w[mask]), _DECIMALS),
-                               "low_base": bool(kish_n_eff(w[mask]) < LOW_BASE)}
+                               "n_eff": round(tier_n_eff, _DECIMALS),
+                               "low_base": bool(tier_n_eff < LOW_BASE)}
         segments_out = {}
         for seg in group_masks(self.tiers, self.segments, self.tier_order):
             mask = (self.segments == seg).to_numpy()
@@ -153,12 +153,13 @@ class Analysis:
             tier_mask = (self.tiers == tier).to_numpy()
             share = float(w[mask].sum() / w[tier_mask].sum())
             lo, hi = share_interval(share, kish_n_eff(w[tier_mask]))
+            seg_n_eff = kish_n_eff(w[mask])
             segments_out[seg] = {"tier": tier, "n": int(mask.sum()),
                                  "share_of_tier": round(share, _DECIMALS),
                                  "share_of_tier_lo": round(lo, _DECIMALS),
                                  "share_of_tier_hi": round(hi, _DECIMALS),
-                                 "n_eff": round(kish_n_eff(w[mask]), _DECIMALS),
-                                 "low_base": bool(kish_n_eff(w[mask]) < LOW_BASE)}
+                                 "n_eff": round(seg_n_eff, _DECIMALS),
+                                 "low_base": bool(seg_n_eff < LOW_BASE)}
             if seg.endswith("-noise"):  # HDBSCAN's unassigned points: not a segment to judge
                 segments_out[seg].update(stability=None, stability_label="noise")
             elif seg in self.segmentation.stability:
@@ -335,8 +336,9 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     grid, evidence, warnings = errc_grid(gaps, tier_sizes, errc_rules, offered,
                                          {name: a.display for name, a in attrs.items()})
     canvas = strategy_canvas(gaps, panel.schema.tier_names, evidence, offered)
-    industry = industry_curve(gaps, offered)
-    proposed = proposed_curve(industry, evidence)
+    curves = canvas_curves(canvas)
+    industry = curves.get(INDUSTRY_CURVE, {})  # both empty without attributes
+    proposed = curves.get(PROPOSED_CURVE, {})
     if curve is not None:
         unknown = [a for a in curve if a not in attrs]
         if unknown:

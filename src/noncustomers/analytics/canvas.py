@@ -28,7 +28,7 @@ import pandas as pd
 
 from noncustomers.errors import DataError, closest
 
-__all__ = ["CANVAS_COLUMNS", "INDUSTRY_CURVE", "PROPOSED_CURVE", "curve_metrics",
+__all__ = ["CANVAS_COLUMNS", "INDUSTRY_CURVE", "PROPOSED_CURVE", "canvas_curves", "curve_metrics",
            "industry_curve", "proposed_curve", "read_curve", "strategy_canvas"]
 
 INDUSTRY_CURVE = "industry offering"
@@ -95,6 +95,12 @@ def strategy_canvas(gaps: pd.DataFrame, groups: list[str],
         rows.extend((PROPOSED_CURVE, a, level)
                     for a, level in proposed_curve(industry, evidence).items())
     return pd.DataFrame(rows, columns=CANVAS_COLUMNS)
+
+
+def canvas_curves(canvas: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """The canvas table back as curves: name -> {attribute: level}, in the table's order."""
+    return {curve: dict(zip(part["attribute"], part["level"]))
+            for curve, part in canvas.groupby("curve", sort=False)}
 
 
 def read_curve(path: str | Path, attributes: list[str]) -> dict[str, float]:

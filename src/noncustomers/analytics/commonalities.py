@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from noncustomers.analytics.gaps import LOW_BASE
-from noncustomers.analytics.weighted import kish_n_eff, share_interval, top_box_threshold
+from noncustomers.analytics.weighted import (kish_n_eff, share_interval, top_box_indicator,
+                                             weighted_mean)
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS
 
@@ -50,9 +51,8 @@ def _items(panel: Panel) -> list[tuple[str, str, str, np.ndarray]]:
         values = panel.ratings(name, "importance")
         if values is None:
             continue
-        top = values >= top_box_threshold(panel.scales[name]) - 1e-9
         items.append(("need", name, attr.display,
-                      np.where(np.isnan(values), np.nan, top.astype(float))))
+                      top_box_indicator(values, panel.scales[name])))
     return items
 
 
@@ -73,7 +73,7 @@ def commonalities(panel: Panel, tiers: pd.Series, high: float = HIGH_PREVALENCE)
         prevalence, interval, low = {}, {}, []
         for tier, mask in masks.items():
             ok = mask & ~np.isnan(x)
-            prevalence[tier] = float(np.dot(x[ok], w[ok]) / w[ok].sum()) if ok.any() else np.nan
+            prevalence[tier] = weighted_mean(x[mask], w[mask])
             n_eff = kish_n_eff(w[ok])
             interval[tier] = share_interval(prevalence[tier], n_eff)
             if ok.any() and n_eff < LOW_BASE:

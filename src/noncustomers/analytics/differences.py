@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from noncustomers.analytics.significance import bh_qvalues, two_proportion_test, welch_test
-from noncustomers.analytics.weighted import kish_n_eff, rescale, top_box_threshold
+from noncustomers.analytics.weighted import (kish_n_eff, rescale, top_box_indicator,
+                                             weighted_mean)
 from noncustomers.panel import Panel
 
 __all__ = ["DIFFERENCE_COLUMNS", "DIFFERENCE_MEASURES", "attribute_differences"]
@@ -31,27 +32,24 @@ DIFFERENCE_COLUMNS = ["group", "versus", "attribute", "measure", "difference", "
 DIFFERENCE_MEASURES = ("importance", "importance_t2b", "performance")
 
 
-def _figure(x: np.ndarray, w: np.ndarray, measure: str) -> tuple[float, float, np.ndarray]:
-    """(figure, n_eff of answerers, answered mask) of one side; x already on 0-10 or 0/1."""
-    ok = ~np.isnan(x)
-    if not ok.any():
-        return np.nan, 0.0, ok
-    value = float(np.dot(x[ok], w[ok]) / w[ok].sum())
-    return (value * 10.0 if measure == "importance_t2b" else value), kish_n_eff(w[ok]), ok
+def _figure(x: np.ndarray, w: np.ndarray, measure: str) -> float:
+    """One side's figure: the weighted mean on 0-10, or the top-box share x 10."""
+    value = weighted_mean(x, w)
+    return value * 10.0 if measure == "importance_t2b" else value
 
 
 def _test(x1: np.ndarray, w1: np.ndarray, x2: np.ndarray, w2: np.ndarray,
-          measure: str) -> tuple[float, float]:
-    """(difference, p-value) between two sides; x on 0-10 (means) or 0/1 (top box)."""
-    f1, n1, ok1 = _figure(x1, w1, measure)
-    f2, n2, ok2 = _figure(x2, w2, measure)
+          measure: str) -> tuple[float, float, float]:
+    """(group figure, difference, p-value); x on 0-10 (means) or 0/1 (top box)."""
+    f1, f2 = _figure(x1, w1, measure), _figure(x2, w2, measure)
     if np.isnan(f1) or np.isnan(f2):
-        return np.nan, np.nan
+        return f1, np.nan, np.nan
+    ok1, ok2 = ~np.isnan(x1), ~np.isnan(x2)
     if measure == "importance_t2b":
-        p = two_proportion_test(f1 / 10.0, n1, f2 / 10.0, n2)
+        p = two_proportion_test(f1 / 10.0, kish_n_eff(w1[ok1]), f2 / 10.0, kish_n_eff(w2[ok2]))
     else:
         p = welch_test(x1[ok1], w1[ok1], x2[ok2], w2[ok2])
-    return f1 - f2, p
+    return f1, f1 - f2, p
 
 
 def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
@@ -70,7 +68,6 @@ def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
         (its segments) are compared with the rest only.
     """
     w = np.asarray(panel.weights, dtype=float)
-    everyone = np.ones(len(panel), dtype=bool)
     cust = masks.get(customers)
     series: dict[tuple[str, str], np.ndarray] = {}
     for name in panel.schema.attributes:
@@ -81,9 +78,8 @@ def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
                 continue
             series[(name, kind)] = rescale(values, scale)
             if kind == "importance":
-                top = np.where(np.isnan(values), np.nan,
-                               (values >= top_box_threshold(scale) - 1e-9).astype(float))
-                series[(name, "importance_t2b")] = top
+                series[(name, "importance_t2b")] = top_box_indicator(values, scale)
+    totals = {(name, measure): _figure(x, w, measure) for (name, measure), x in series.items()}
     rows = []
     for group, mask in masks.items():
         if group == "all":
@@ -97,9 +93,9 @@ def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
                     x = series.get((name, measure))
                     if x is None:
                         continue
-                    diff, p = _test(x[mask], w[mask], x[other_mask], w[other_mask], measure)
-                    total, _, _ = _figure(x[everyone], w, measure)
-                    value, _, _ = _figure(x[mask], w[mask], measure)
+                    value, diff, p = _test(x[mask], w[mask], x[other_mask], w[other_mask],
+                                           measure)
+                    total = totals[(name, measure)]
                     index = 100.0 * value / total if total and not np.isnan(total) else np.nan
                     rows.append((group, other, name, measure, diff, p, index))
     table = pd.DataFrame(rows, columns=["group", "versus", "attribute", "measure", "difference",

@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-__all__ = ["Z95", "kish_n_eff", "mean_interval", "share_interval", "weighted_quantile_scores", "rescale", "top_box_threshold", "top_box_share",
-           "weighted_mean", "weighted_moments"]
+__all__ = ["Z95", "kish_n_eff", "mean_interval", "rescale", "share_interval",
+           "top_box_indicator", "top_box_share", "top_box_threshold", "weighted_mean",
+           "weighted_moments", "weighted_quantile_scores"]
 
 
 def rescale(values: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
@@ -34,15 +35,20 @@ def top_box_threshold(scale: tuple[float, float]) -> float:
     return lo + 0.75 * (hi - lo)
 
 
+def top_box_indicator(values: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
+    """1 for an answer in the top quarter of the scale, 0 below it, NaN when missing.
+
+    >>> top_box_indicator(np.array([5.0, 3.0, np.nan]), (1, 5))
+    array([ 1.,  0., nan])
+    """
+    values = np.asarray(values, dtype=float)
+    top = (values >= top_box_threshold(scale) - 1e-9).astype(float)
+    return np.where(np.isnan(values), np.nan, top)
+
+
 def top_box_share(values: np.ndarray, weights: np.ndarray, scale: tuple[float, float]) -> float:
     """Weighted share (0-1) of non-missing answers in the top quarter of the scale."""
-    values = np.asarray(values, dtype=float)
-    ok = ~np.isnan(values)
-    total = weights[ok].sum()
-    if total <= 0:
-        return float("nan")
-    top = values[ok] >= top_box_threshold(scale) - 1e-9
-    return float(weights[ok][top].sum() / total)
+    return weighted_mean(top_box_indicator(values, scale), weights)
 
 
 def kish_n_eff(weights: np.ndarray) -> float:

@@ -6,7 +6,7 @@ import streamlit as st
 from noncustomers.charts import plot_commonalities
 from noncustomers.schema import NON_CUSTOMER_TIERS
 from noncustomers.ui import state
-from noncustomers.ui.widgets import show_chart
+from noncustomers.ui.widgets import attribute_labels, show_chart
 
 analysis = state.require()
 st.title("What non-customers share")
@@ -59,7 +59,7 @@ if drivers.empty:
     st.info("Drivers need importance ratings and at least 10 customers and 10 respondents in a "
             "non-customer tier.")
     st.stop()
-labels = {name: a.display for name, a in analysis.panel.schema.attributes.items()}
+labels = attribute_labels(analysis)
 tiers = list(dict.fromkeys(drivers["tier"]))
 tier = st.radio("Tier", tiers, horizontal=True, key="drivers_tier")
 part = drivers[drivers["tier"] == tier].assign(factor=lambda d: d["attribute"].map(labels))
