@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 app: $(STAMP)
-	$(BIN)/streamlit run app.py --server.headless true --server.port 8501
+	$(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

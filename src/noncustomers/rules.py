@@ -18,6 +18,9 @@ Grammar (lowest precedence first)::
     column     := identifier | `any text in backticks`
     OP         := "==" | "!=" | "<" | "<=" | ">" | ">="
 
+Rules nest at most :data:`MAX_DEPTH` levels deep (parentheses and ``not`` each add one):
+a deeper rule is rejected with a :class:`RuleError`, never a crash of the parser.
+
 A comparison that involves a missing value is false (so are ``in`` and
 ``not in``); ``not`` then negates that false, and ``is missing`` is the way to
 ask for missing answers explicitly.
@@ -36,7 +39,12 @@ import pandas as pd
 
 from noncustomers.errors import RuleError, closest
 
-__all__ = ["Rule", "parse_rule"]
+__all__ = ["MAX_DEPTH", "Rule", "parse_rule"]
+
+#: The deepest nesting of parentheses and ``not`` a rule may have.  Real tier rules nest
+#: two or three levels; the limit keeps the recursive-descent parser (and every walk of
+#: the tree) far from Python's recursion limit, whatever a schema file holds.
+MAX_DEPTH = 50
 
 KEYWORDS = {"and", "or", "not", "in", "is", "missing", "true", "false"}
 COMPARISONS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt,
@@ -157,6 +165,14 @@ class _Parser:
         self.name = name
         self.tokens = tokenize(text, name)
         self.i = 0
+        self.depth = 0
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise RuleError(f"rule '{self.name}': at position {self.tok.pos} the rule nests "
+                            f"more than {MAX_DEPTH} levels of parentheses or 'not'; "
+                            "simplify it")
 
     @property
     def tok(self) -> Token:
@@ -200,17 +216,22 @@ class _Parser:
 
     def not_expr(self) -> Any:
         if self._is("keyword", "not"):
+            self._enter()
             self._advance()
-            return Not(self.not_expr())
+            node = Not(self.not_expr())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Any:
         if self._is("punct", "("):
+            self._enter()
             self._advance()
             node = self.or_expr()
             if not self._is("punct", ")"):
                 raise self._fail("')'")
             self._advance()
+            self.depth -= 1
             return node
         if self._is("keyword", "true") or self._is("keyword", "false"):
             nxt = self.tokens[self.i + 1]
