@@ -176,6 +176,16 @@ def test_sample_schema_loads(gym_schema_path):
      ["unknown tier 'customer'", "did you mean 'customers'?"]),
     (MINIMAL + '[attributes]\np = { importance = "i", scale = [5, 1] }\n',
      ["attributes.p.scale must be [low, high] with low < high", "[5, 1]"]),
+    (MINIMAL + '[attributes]\np = { importance = "i", scale = [1, inf] }\n',
+     ["attributes.p.scale must be [low, high]", "two finite numbers", "inf"]),
+    (MINIMAL + '[errc]\nreach = nan\n', ["[errc] reach must be a finite number", "nan"]),
+    (MINIMAL + '[errc]\nvalued = inf\n', ["[errc] valued must be a finite number", "inf"]),
+    ('missing = [nan]\n' + MINIMAL, ["missing must be a list of numbers"]),
+    ('x = ' + '[' * 5000 + ']' * 5000 + '\n', ["nest too deeply for a TOML reader"]),
+    (MINIMAL.replace('"true"', '"' + '(' * 300 + 'true' + ')' * 300 + '"'),
+     ["rule 'customers'", "nests more than 50 levels"]),
+    (MINIMAL.replace('"true"', '"' + 'not ' * 300 + 'true"'),
+     ["rule 'customers'", "nests more than 50 levels"]),
     (MINIMAL + '[attributes]\np = { importance = "i", scale = [1, 1] }\n',
      ["attributes.p.scale"]),
     (MINIMAL + '[attributes]\np = { importance = "i", scale = [1, 5, 7] }\n',
@@ -293,3 +303,12 @@ def test_check_columns_suggests_closest_name():
     with pytest.raises(SchemaError, match=r"column 'weight' \(weight\) is not in panel.csv "
                                           r"\(did you mean 'weights'\?\)"):
         s.check_columns(cols, source="panel.csv")
+
+
+@pytest.mark.parametrize(("field", "value"), [("reach", 1.5), ("valued", -1.0),
+                                              ("high_opportunity", 25.0), ("crosshair", 11.0)])
+def test_errc_thresholds_outside_their_range_are_refused(field, value):
+    from noncustomers.analytics.errc import ErrcRules
+
+    with pytest.raises(SchemaError, match=rf"s.toml: \[errc\] {field} must be a number from"):
+        ErrcRules.from_schema({field: value}, "s.toml")

@@ -42,6 +42,7 @@ checks it against a panel's columns (with the closest name suggested).
 from __future__ import annotations
 
 import fnmatch
+import math
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -214,9 +215,14 @@ def load_schema(path: str | Path) -> Schema:
     return parse_schema(text, source=str(path))
 
 
+def _finite(value: Any) -> bool:
+    """A TOML number other than nan and +-inf (TOML has all three)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
 def _codes(value: Any, where: str, source: str) -> tuple[float, ...]:
-    if not isinstance(value, list) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or not all(_finite(v) for v in value):
         raise SchemaError(f"{source}: {where} must be a list of numbers such as [9, 99], "
                           f"found {value!r}")
     return tuple(float(v) for v in value)
@@ -241,6 +247,9 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SchemaError(f"{source}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise SchemaError(f"{source}: not a schema: its arrays or tables nest too deeply for "
+                          "a TOML reader") from None
     _unknown(raw, _TOP_KEYS, "the schema", source)
 
     if "id" not in raw:
@@ -286,11 +295,10 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
         scale = None
         if "scale" in spec:
             s = spec["scale"]
-            if (not isinstance(s, list) or len(s) != 2
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in s)
+            if (not isinstance(s, list) or len(s) != 2 or not all(_finite(v) for v in s)
                     or not s[0] < s[1]):
                 raise SchemaError(f"{source}: {where}.scale must be [low, high] with low < high, "
-                                  f"found {s!r}")
+                                  f"two finite numbers, found {s!r}")
             scale = (float(s[0]), float(s[1]))
         label = spec.get("label")
         if label is not None and not isinstance(label, str):
@@ -341,10 +349,13 @@ def _errc(raw: Any, source: str) -> dict[str, float]:
     """Numbers only; which names are thresholds is checked by ErrcRules (see analyze)."""
     if raw is None:
         return {}
-    if not isinstance(raw, dict) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw.values()):
+    if not isinstance(raw, dict):
         raise SchemaError(f"{source}: [errc] sets ERRC thresholds to numbers, e.g. "
                           "valued = 6.5")
+    for key, value in raw.items():
+        if not _finite(value):
+            raise SchemaError(f"{source}: [errc] {key} must be a finite number such as 6.5, "
+                              f"found {value!r}")
     return {key: float(value) for key, value in raw.items()}
 
 

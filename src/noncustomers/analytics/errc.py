@@ -61,6 +61,15 @@ class ErrcRules:
     reach: float = 0.5
     crosshair: float = 5.0
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            lo, hi = _RANGES.get(f.name, (0.0, 10.0))
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not np.isfinite(value) or not lo <= value <= hi):
+                raise SchemaError(f"[errc] {f.name} must be a number from {lo:g} to {hi:g}, "
+                                  f"found {value!r}")
+
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
 
@@ -72,7 +81,14 @@ class ErrcRules:
             if key not in known:
                 raise SchemaError(f"{source}: unknown key '{key}' in [errc]"
                                   f"{closest(key, known)}; allowed: {', '.join(known)}")
-        return cls(**values)
+        try:
+            return cls(**values)
+        except SchemaError as exc:
+            raise SchemaError(f"{source}: {exc}") from None
+
+
+# Allowed range of each threshold (others are levels on the 0-10 scale).
+_RANGES = {"high_opportunity": (0.0, 20.0), "reach": (0.0, 1.0)}
 
 
 def _r(value: float) -> float | None:
