@@ -24,8 +24,13 @@ def main() -> None:
         st.Page(f"{pages}/canvas.py", title="Strategy canvas"),
         st.Page(f"{pages}/errc.py", title="ERRC grid"),
     ])
-    sidebar.render()
-    navigation.run()
+    try:
+        sidebar.render()
+        navigation.run()
+    except Exception as exc:  # noqa: BLE001 - the last guard: one sentence, details in the log
+        state.log.exception("a page failed")
+        st.error(f"This page stopped on an unexpected problem ({exc.__class__.__name__}); the "
+                 "details are in the server's log.")
 
 
 # Streamlit runs this file as __main__; the map worker process (spawned, see

@@ -397,7 +397,7 @@ def test_schema_errc_table_sets_the_thresholds(write_tiny_panel, tmp_path, capsy
     err = capsys.readouterr().err
     assert "unknown key 'value' in [errc] (did you mean 'valued'?)" in err
     assert err.count("\n") == 1 and not (tmp_path / "o2").exists()
-    with pytest.raises(SchemaError, match=r"\[errc\] sets ERRC thresholds to numbers"):
+    with pytest.raises(SchemaError, match=r"\[errc\] valued must be a finite number"):
         parse_schema(TINY_SCHEMA + "\n[errc]\nvalued = 'high'\n")
 
 

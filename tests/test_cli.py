@@ -63,7 +63,7 @@ def truth(gym_truth_path) -> pd.DataFrame:
 def test_sample_exit_code_and_files(sample_run):
     code, out = sample_run
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == OUTPUT_FILES
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES + ["manifest.json"])
     # no staging folder left next to the output
     assert [p.name for p in out.parent.iterdir()] == ["out"]
 

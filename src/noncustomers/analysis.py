@@ -7,10 +7,6 @@ The CLI writes an Analysis to files; the app draws it; a notebook inspects it.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +27,7 @@ from noncustomers.analytics.prize import DEFAULT_MARGIN, size_of_prize
 from noncustomers.analytics.rfm import rfm_scores
 from noncustomers.analytics.weighted import kish_n_eff, share_interval
 from noncustomers.embedding import map_coordinates
+from noncustomers.limits import MAX_SEED, SMALL_GROUP
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS, UNCLASSIFIED
 from noncustomers.analytics.profiles import segment_profiles
@@ -199,42 +196,31 @@ class Analysis:
                                   for name in ("top", "high", "mid", "low", "unscored")}
         return _json_safe(out)
 
+    def files(self) -> dict[str, bytes]:
+        """Every output file of the run, by name, as the CLI writes and the app offers it."""
+        from noncustomers.export import csv_bytes, json_bytes
+
+        files = {"assignments.csv": csv_bytes(self.assignments, round_figures=False)}
+        for name, table in (("gaps.csv", self.gaps), ("profiles.csv", self.profiles),
+                            ("differences.csv", self.differences),
+                            ("commonalities.csv", self.commonalities),
+                            ("drivers.csv", self.drivers), ("canvas.csv", self.canvas)):
+            files[name] = csv_bytes(table)
+        files["summary.json"] = json_bytes(self.summary())
+        return {name: files[name] for name in OUTPUT_FILES}
+
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write assignments.csv, gaps.csv and summary.json into ``out_dir``.
+        """Write the output files into ``out_dir``, as a whole or not at all.
 
-        Files are written to a temporary folder first and moved in at the end,
-        so an error never leaves a partial output behind.
+        See :class:`noncustomers.export.OutputFolder`: the files are staged beside
+        ``out_dir`` and swapped in with one rename, with a ``manifest.json``.
         """
-        out_dir = Path(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".noncustomers-", dir=out_dir.parent))
-        try:
-            self.assignments.to_csv(staging / "assignments.csv", index=False, lineterminator="\n")
-            _rounded(self.gaps).to_csv(staging / "gaps.csv", index=False, lineterminator="\n")
-            for name, table in (("profiles.csv", self.profiles),
-                                ("differences.csv", self.differences),
-                                ("commonalities.csv", self.commonalities),
-                                ("drivers.csv", self.drivers), ("canvas.csv", self.canvas)):
-                _rounded(table).to_csv(staging / name, index=False, lineterminator="\n")
-            (staging / "summary.json").write_text(
-                json.dumps(self.summary(), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-            out_dir.mkdir(parents=True, exist_ok=True)
-            written = []
-            for name in OUTPUT_FILES:
-                os.replace(staging / name, out_dir / name)
-                written.append(out_dir / name)
-            return written
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        from noncustomers.export import OutputFolder
 
-
-def _rounded(table: pd.DataFrame) -> pd.DataFrame:
-    """Figures to 6 decimals; p- and q-values to 6 significant digits (1e-24 stays 1e-24)."""
-    out = table.round(_DECIMALS)
-    for column in ("p_value", "q_value"):
-        if column in table.columns:
-            out[column] = [float(f"{v:.6g}") for v in table[column].to_numpy(dtype=float)]
-    return out
+        with OutputFolder(out_dir, replaceable=OUTPUT_FILES) as folder:
+            for name, data in self.files().items():
+                folder.write(name, data)
+            return folder.publish()
 
 
 def _json_safe(value: Any) -> Any:
@@ -266,6 +252,19 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
             out[package] = "unknown"
     return out
+
+
+def _tier_size_notes(tiers: pd.Series, names: list[str]) -> list[str]:
+    """Warnings for tiers that are empty or hold fewer than SMALL_GROUP respondents."""
+    notes = []
+    for tier in names:
+        n = int((tiers == tier).sum())
+        if n == 0:
+            notes.append(f"tier '{tier}' has no respondents: its figures are empty")
+        elif n < SMALL_GROUP:
+            notes.append(f"tier '{tier}' has {n} respondent{'s' if n > 1 else ''} (fewer than "
+                         f"{SMALL_GROUP}): its segments and figures rest on a very small base")
+    return notes
 
 
 def map_matrix(panel: Panel) -> np.ndarray:
@@ -318,6 +317,9 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     >>> result = analyze(read_panel("panel.csv", "schema.toml"), seed=1)   # doctest: +SKIP
     >>> result.summary()["errc"]                                           # doctest: +SKIP
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
+            0 <= seed <= MAX_SEED):
+        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
     if errc_rules is None:
         errc_rules = ErrcRules.from_schema(panel.schema.errc, panel.schema.source)
     tiers = assign_tiers(panel)
@@ -333,8 +335,9 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     offered = {name: a.offered for name, a in attrs.items()}
     tier_sizes = {t: float(panel.weights[(tiers == t).to_numpy()].sum())
                   for t in NON_CUSTOMER_TIERS}
-    grid, evidence, warnings = errc_grid(gaps, tier_sizes, errc_rules, offered,
-                                         {name: a.display for name, a in attrs.items()})
+    grid, evidence, errc_warnings = errc_grid(gaps, tier_sizes, errc_rules, offered,
+                                              {name: a.display for name, a in attrs.items()})
+    warnings = _tier_size_notes(tiers, panel.schema.tier_names) + errc_warnings
     canvas = strategy_canvas(gaps, panel.schema.tier_names, evidence, offered)
     curves = canvas_curves(canvas)
     industry = curves.get(INDUSTRY_CURVE, {})  # both empty without attributes

@@ -4,24 +4,60 @@
                          [--curve CURVE.csv] [--prize-margin POINTS] ...
     noncustomers assign NEW_PANEL --model MODEL --out DIR
 
-Exit codes: 0 success, 2 bad input (one line on stderr, nothing written).
+Exit codes: 0 success, 2 bad input (one line on stderr, nothing written), 130 or 143
+when interrupted by SIGINT or SIGTERM (nothing written either).
+
+Every output path is checked before any work; the output folder appears as a whole
+or not at all (:class:`noncustomers.export.OutputFolder`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from pathlib import Path
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from noncustomers.analytics.prize import DEFAULT_MARGIN
-from noncustomers.errors import NoncustomersError
+from noncustomers.errors import NoncustomersError, one_line
+from noncustomers.limits import MAX_SEED
 from noncustomers.schema import METHODS
 from noncustomers.segmentation.stability import DEFAULT_RUNS
 
 __all__ = ["main"]
+
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors in one line (its default prints the usage first)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"noncustomers: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def _seed(value: str) -> int:
+    try:
+        seed = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{value}'") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_SEED}, got "
+                                         f"{seed}")
+    return seed
+
+
+def _runs(value: str) -> int:
+    try:
+        runs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{value}'") from None
+    if not 0 <= runs <= 10_000:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 10000, got {runs}")
+    return runs
 
 
 def _k(value: str) -> int | str:
@@ -37,7 +73,7 @@ def _k(value: str) -> int | str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="noncustomers",
         description="Find an industry's non-customers (Blue Ocean tiers), segment them and "
                     "measure what would bring them in.")
@@ -48,13 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
                                      "drivers.csv and canvas.csv to --out.")
     run.add_argument("panel", help="panel file: .csv, .tsv, .xlsx, .parquet, .sav or .dta")
     run.add_argument("--schema", required=True, help="schema file (TOML) mapping columns to roles")
-    run.add_argument("--out", required=True, help="output folder (created when absent)")
-    run.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
+    run.add_argument("--out", required=True,
+                     help="output folder: new, empty or holding an earlier run, which is "
+                          "replaced as a whole")
+    run.add_argument("--seed", type=_seed, default=0,
+                     help=f"seed of every random step, 0 to {MAX_SEED} (default 0)")
     run.add_argument("--k", type=_k, default=None,
                      help="segments per tier: 'auto' or a number (default: the schema's k)")
     run.add_argument("--method", choices=list(METHODS), default=None,
                      help="segmentation method (default: the schema's, else kmeans)")
-    run.add_argument("--stability-runs", type=int, default=DEFAULT_RUNS, metavar="N",
+    run.add_argument("--stability-runs", type=_runs, default=DEFAULT_RUNS, metavar="N",
                      help=f"bootstrap refits per tier for segment stability (default "
                           f"{DEFAULT_RUNS}; 0 skips it)")
     run.add_argument("--save-model", metavar="PATH", default=None,
@@ -72,95 +111,164 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Writes assignments.csv (id, tier, segment) to --out.")
     place.add_argument("panel", help="panel file with the same columns as the model's panel")
     place.add_argument("--model", required=True, help="model file from analyze --save-model")
-    place.add_argument("--out", required=True, help="output folder (created when absent)")
+    place.add_argument("--out", required=True,
+                       help="output folder: new, empty or holding an earlier run, which is "
+                            "replaced as a whole")
     return parser
 
 
+class _Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP during a run; unwinds through every cleanup."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """Turn termination signals into an exception, so staging folders are removed."""
+    def raise_interrupted(signum: int, frame: object) -> None:
+        raise _Interrupted(signum)
+
+    wanted = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    try:
+        previous = {sig: signal.signal(sig, raise_interrupted) for sig in wanted}
+    except ValueError:  # not the main thread (e.g. called from a worker): leave them be
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _fail(message: object) -> int:
+    print(f"noncustomers: error: {one_line(str(message))}", file=sys.stderr)
+    return 2
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def _report(result) -> list[str]:  # noqa: ANN001 - an Analysis
+    """The lines printed after a run (computed before anything is written)."""
+    summary = result.summary()
+    tiers = ", ".join(f"{t} {v['n']}" for t, v in summary["tiers"].items())
+    lines = [f"{summary['n']} respondents: {tiers}", f"{len(summary['segments'])} segments"]
+    cells = "; ".join(f"{action} " + ", ".join(e["attribute"] for e in entries)
+                      for action, entries in summary["errc"].items() if entries)
+    lines.append(f"ERRC: {cells or 'nothing placed'}")
+    barriers = summary["commonalities"]["barriers"]
+    if barriers:
+        top = barriers[0]
+        shares = [v for v in top["prevalence"].values() if v is not None]
+        lines.append(f"most shared barrier: {top['label']} ({_pct(top['floor'])} to "
+                     f"{_pct(max(shares) if shares else None)} of each non-customer tier)")
+    total = summary["prize"]["total"]
+    if total.get("share") is not None:
+        lines.append(f"prize: the {summary['prize']['curve_source']} curve wins "
+                     f"{_pct(total['share'])} of non-customers (95% interval "
+                     f"{_pct(total.get('share_lo'))}-{_pct(total.get('share_hi'))})")
+    return lines
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().parent == folder.resolve()
+
+
 def _assign(args: argparse.Namespace) -> int:
+    from noncustomers.export import OutputFolder, csv_bytes
     from noncustomers.model import load_model
 
-    try:
+    folder = OutputFolder(args.out, replaceable=("assignments.csv",))
+    with folder:
         model = load_model(args.model)
         assignments = model.predict(model.read(args.panel))
-    except NoncustomersError as exc:
-        print(f"noncustomers: error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = out / ".assignments.csv.tmp"
-        assignments.to_csv(tmp, index=False, lineterminator="\n")
-        os.replace(tmp, out / "assignments.csv")
-    except OSError as exc:
-        print(f"noncustomers: error: cannot write to '{args.out}': {exc.strerror or exc}",
-              file=sys.stderr)
-        return 2
-    print(f"{len(assignments)} respondents placed; wrote {out / 'assignments.csv'}")
+        folder.write("assignments.csv", csv_bytes(assignments, round_figures=False))
+        written = folder.publish()
+    print(f"{len(assignments)} respondents placed; wrote {written[0]}")
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    # Imported here so `noncustomers --help` answers instantly.
+    from noncustomers.analysis import OUTPUT_FILES, analyze
+    from noncustomers.analytics.canvas import read_curve
+    from noncustomers.export import OutputFolder, check_file_target, remove_stale, staging_name
+    from noncustomers.model import save_model
+    from noncustomers.panel import read_panel
+
+    if not 0 <= args.prize_margin <= 10:
+        raise NoncustomersError(f"--prize-margin must be between 0 and 10 points, got "
+                                f"{args.prize_margin:g}")
+    # Every output path is checked before any work.
+    out = Path(args.out)
+    model_path = Path(args.save_model) if args.save_model else None
+    model_inside = model_path is not None and _inside(model_path, out)
+    folder = OutputFolder(out, replaceable=OUTPUT_FILES + ((model_path.name,) if model_inside
+                                                           else ()))
+    if model_path is not None:
+        check_file_target(model_path, "--save-model")
+    staged_model = None
+    # The staging folder exists from here on: every way out below removes it.
+    with folder, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            panel = read_panel(args.panel, args.schema)
+            curve = (read_curve(args.curve, list(panel.schema.attributes)) if args.curve
+                     else None)
+            result = analyze(panel, seed=args.seed, k=args.k, map=args.map,
+                             method=args.method, stability_runs=args.stability_runs,
+                             curve=curve, prize_margin=args.prize_margin)
+            report = _report(result)
+            for name, data in result.files().items():
+                folder.write(name, data)
+            if model_path is not None:
+                schema_text = Path(args.schema).read_text(encoding="utf-8-sig")
+                if model_inside:
+                    save_model(result.model, schema_text, folder.path(model_path.name))
+                else:
+                    remove_stale(model_path)
+                    staged_model = staging_name(model_path)
+                    save_model(result.model, schema_text, staged_model)
+            written = folder.publish()
+            if staged_model is not None:
+                os.replace(staged_model, model_path)
+                written.append(model_path)
+        finally:
+            if staged_model is not None and staged_model.exists():
+                staged_model.unlink()
+    for w in caught:
+        if w.category is UserWarning:  # ours; library subclasses (ConvergenceWarning) stay quiet
+            print(f"noncustomers: warning: {one_line(str(w.message))}", file=sys.stderr)
+    for message in result.warnings:
+        print(f"noncustomers: warning: {one_line(message)}", file=sys.stderr)
+    for line in report:
+        print(line)
+    print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "assign":
-        return _assign(args)
-    # Imported here so `noncustomers --help` answers instantly.
-    from noncustomers.analysis import analyze
-    from noncustomers.analytics.canvas import read_curve
-    from noncustomers.panel import read_panel
-
-    if not 0 <= args.prize_margin <= 10:
-        print(f"noncustomers: error: --prize-margin must be between 0 and 10 points, got "
-              f"{args.prize_margin:g}", file=sys.stderr)
-        return 2
-
+    args = build_parser().parse_args(argv)
+    command = _assign if args.command == "assign" else _analyze
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UserWarning)
-            panel = read_panel(args.panel, args.schema)
-            curve = (read_curve(args.curve, list(panel.schema.attributes))
-                     if args.curve else None)
-            result = analyze(panel, seed=args.seed, k=args.k, map=args.map,
-                             method=args.method, stability_runs=max(args.stability_runs, 0),
-                             curve=curve, prize_margin=args.prize_margin)
-            written = result.write(args.out)
-            if args.save_model:
-                from noncustomers.model import save_model
-
-                schema_text = Path(args.schema).read_text(encoding="utf-8-sig")
-                written.append(save_model(result.model, schema_text, args.save_model))
+        with _signals_unwind():
+            return command(args)
     except NoncustomersError as exc:
-        print(f"noncustomers: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(exc)
     except OSError as exc:
-        print(f"noncustomers: error: cannot write to '{args.out}': {exc.strerror or exc}",
+        where = f" '{exc.filename}'" if exc.filename else ""
+        return _fail(f"cannot read or write{where}: {exc.strerror or exc}")
+    except (KeyboardInterrupt, _Interrupted) as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"noncustomers: interrupted ({signal.Signals(signum).name}); nothing was written",
               file=sys.stderr)
-        return 2
-    for w in caught:
-        if w.category is UserWarning:  # ours; library subclasses (ConvergenceWarning) stay quiet
-            print(f"noncustomers: warning: {w.message}", file=sys.stderr)
-    for message in result.warnings:
-        print(f"noncustomers: warning: {message}", file=sys.stderr)
-    summary = result.summary()
-    tiers = ", ".join(f"{t} {v['n']}" for t, v in summary["tiers"].items())
-    print(f"{summary['n']} respondents: {tiers}")
-    print(f"{len(summary['segments'])} segments")
-    cells = "; ".join(f"{action} " + ", ".join(e["attribute"] for e in entries)
-                      for action, entries in summary["errc"].items() if entries)
-    print(f"ERRC: {cells or 'nothing placed'}")
-    barriers = summary["commonalities"]["barriers"]
-    if barriers:
-        top = barriers[0]
-        print(f"most shared barrier: {top['label']} ({top['floor']:.0%} to "
-              f"{max(v for v in top['prevalence'].values() if v is not None):.0%} of each "
-              "non-customer tier)")
-    total = summary["prize"]["total"]
-    if total["share"] is not None:
-        print(f"prize: the {summary['prize']['curve_source']} curve wins {total['share']:.0%} of "
-              f"non-customers (95% interval {total['share_lo']:.0%}-{total['share_hi']:.0%})")
-    print("wrote " + ", ".join(str(p) for p in written))
-    return 0
+        return 128 + int(signum)
 
 
 if __name__ == "__main__":  # pragma: no cover

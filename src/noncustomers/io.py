@@ -18,7 +18,11 @@ in a :class:`SurveyMeta`:
 
 from __future__ import annotations
 
+import codecs
 import csv
+import re
+import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,8 +70,50 @@ class SurveyMeta:
     user_missing: dict[str, pd.Series] = field(default_factory=dict)
 
 
-def _sniff_delimiter(path: Path) -> str:
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+# Files that are not text tables, by their first bytes: a clear word instead of a decode error.
+_MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+          (b"GIF8", "a GIF image"), (b"%PDF", "a PDF document"),
+          (b"PK\x03\x04", "a zip archive (an .xlsx workbook is one: name it .xlsx)"),
+          (b"\x1f\x8b", "a gzip archive"), (b"\xd0\xcf\x11\xe0", "an old Excel .xls or "
+           "Office file (save it as .xlsx or CSV)"), (b"SQLite format 3", "an SQLite database"),
+          (b"$FL2", "an SPSS .sav file (name it .sav)"), (b"PAR1", "a Parquet file (name it "
+                                                           ".parquet)"))
+
+
+def _text_encoding(path: Path) -> str:
+    """The encoding of a CSV file: UTF-8 (with or without BOM) or UTF-16 with its BOM.
+
+    Raises DataError naming what the file is when it is not text, and the data row
+    of the first byte that is not UTF-8.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(64 * 1024)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # the byte-order mark says so; Excel's "Unicode text" export
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise DataError(f"{path}: this is {what}, not a CSV table")
+    if b"\x00" in head:
+        raise DataError(f"{path}: this is a binary file, not a CSV table")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                with path.open("rb") as again:
+                    line = again.read(offset + exc.start).count(b"\n") + 1
+                raise DataError(
+                    f"{path}: not UTF-8 text: data row {line - 1} (line {line}) has a "
+                    "character in another encoding (Latin-1 or Windows-1252?); save the file "
+                    "as UTF-8 CSV") from None
+            offset += len(block)
+    return "utf-8-sig"
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, newline="") as fh:
         sample = fh.read(64 * 1024)
     if not sample.strip():
         raise DataError(f"{path}: the file is empty")
@@ -77,10 +123,84 @@ def _sniff_delimiter(path: Path) -> str:
         return ","  # a single-column file has no delimiter to find
 
 
+def _csv_header(path: Path, sep: str, encoding: str) -> list[str]:
+    with path.open("r", encoding=encoding, newline="") as fh:
+        for row in csv.reader(fh, delimiter=sep):
+            if row:
+                return row
+    raise DataError(f"{path}: the file is empty")
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    """Duplicate names are an error (pandas would rename one 'x.1'); empty ones a warning."""
+    names = [str(h).strip() for h in header]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if not name:
+            continue
+        if name in seen:
+            raise DataError(f"{path}: column '{name}' appears twice in the header (columns "
+                            f"{seen[name]} and {i}); give each column its own name")
+        seen[name] = i
+    empty = [i for i, name in enumerate(names, start=1) if not name]
+    if empty:
+        warnings.warn(f"{path}: column {empty[0]} has no name in the header"
+                      + (f" (and {len(empty) - 1} more)" if len(empty) > 1 else "")
+                      + "; the schema cannot use it", UserWarning, stacklevel=4)
+
+
+def _check_field_counts(path: Path, sep: str, encoding: str, width: int) -> None:
+    """Refuse a data row with fewer fields than the header (pandas pads it silently).
+
+    Rows with more fields are refused by pandas itself; this pass uses Python's csv
+    module with the same dialect, only when the last column has empty cells (a short
+    row always leaves it empty), so a complete file is not read twice.
+    """
+    with path.open("r", encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        next(reader, None)
+        row_number = 0
+        for row in reader:
+            if not row:
+                continue  # pandas skips blank lines too
+            row_number += 1
+            if len(row) < width:
+                raise DataError(f"{path}: data row {row_number} (line {reader.line_num}) has "
+                                f"{len(row)} fields where the header has {width}; every row "
+                                "needs one field per column (empty fields are fine)")
+
+
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
 def _text_dtypes(header: pd.Index, text_columns: tuple[str, ...]) -> dict[str, str]:
     """dtype mapping for the text columns, keyed by the header as written (the header is
     stripped of surrounding spaces only after reading, so ' id ' must still match 'id')."""
     return {raw: "string" for raw in header if str(raw).strip() in text_columns}
+
+
+def _na_values(header: pd.Index, text_columns: tuple[str, ...]) -> dict[str, list[str]]:
+    """The "not available" markers of each column: for the id and other text columns only
+    an empty cell is missing ('NA' is a valid respondent id)."""
+    return {raw: ([""] if str(raw).strip() in text_columns else NA_VALUES) for raw in header}
+
+
+def _check_regular_file(path: Path) -> None:
+    """A panel must be a regular file: a folder, pipe or device is named as such (and a
+    FIFO is never opened, which would wait for a writer forever)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(mode):
+        raise DataError(f"{path}: is a directory (folder), not a panel file")
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise DataError(f"{path}: is {kind}, not a panel file")
 
 
 def _code_text(value: Any) -> str:
@@ -199,34 +319,53 @@ def read_survey(path: str | Path, text_columns: tuple[str, ...] = (),
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
+    _check_regular_file(path)
     if suffix not in SUPPORTED_SUFFIXES:
         raise DataError(f"{path}: unsupported file type '{suffix}'; expected one of "
                         f"{', '.join(SUPPORTED_SUFFIXES)}")
     meta = SurveyMeta()
     try:
         if suffix in (".tsv", ".tab", ".csv", ".txt"):
-            sep = "\t" if suffix in (".tsv", ".tab") else _sniff_delimiter(path)
-            header = pd.read_csv(path, sep=sep, encoding="utf-8-sig", nrows=0).columns
-            frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig",
-                                dtype=_text_dtypes(header, text_columns),
-                                keep_default_na=False, na_values=NA_VALUES)
+            encoding = _text_encoding(path)
+            sep = "\t" if suffix in (".tsv", ".tab") else _sniff_delimiter(path, encoding)
+            raw_header = _csv_header(path, sep, encoding)
+            _check_header(raw_header, path)
+            header = pd.read_csv(path, sep=sep, encoding=encoding, nrows=0).columns
+            try:
+                frame = pd.read_csv(path, sep=sep, encoding=encoding,
+                                    dtype=_text_dtypes(header, text_columns),
+                                    keep_default_na=False,
+                                    na_values=_na_values(header, text_columns))
+            except pd.errors.ParserError as exc:
+                found = _FIELDS.search(str(exc))
+                if found is None:
+                    raise
+                width, line, seen = (int(g) for g in found.groups())
+                raise DataError(f"{path}: data row {line - 1} (line {line}) has {seen} fields "
+                                f"where the header has "
+                                f"{width}; quote fields that contain '{sep}'") from None
+            if len(frame) and frame.iloc[:, -1].isna().any():
+                _check_field_counts(path, sep, encoding, len(raw_header))
         elif suffix in EXCEL_SUFFIXES:
             with pd.ExcelFile(path) as book:
                 name = _excel_sheet(book, sheet, path)
+                first = pd.read_excel(book, sheet_name=name, header=None, nrows=1)
+                _check_header(["" if pd.isna(v) else str(v) for v in first.iloc[0]]
+                              if len(first) else [], path)
                 header = pd.read_excel(book, sheet_name=name, nrows=0).columns
                 frame = pd.read_excel(book, sheet_name=name,
                                       dtype=_text_dtypes(header, text_columns),
-                                      keep_default_na=False, na_values=NA_VALUES)
+                                      keep_default_na=False,
+                                      na_values=_na_values(header, text_columns))
         elif suffix in SURVEY_SUFFIXES:
             frame, meta = _read_labelled(path, suffix, text_columns)
         else:
             frame = pd.read_parquet(path)
     except DataError:
         raise
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not UTF-8 text; save the file as UTF-8 CSV") from None
+    except UnicodeError:
+        raise DataError(f"{path}: not readable text in its encoding; save the file as UTF-8 "
+                        "CSV") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty") from None
     except Exception as exc:  # every reader has its own exception types

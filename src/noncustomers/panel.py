@@ -33,6 +33,7 @@ import pandas as pd
 
 from noncustomers.errors import DataError, SchemaError
 from noncustomers.io import SurveyMeta, read_survey
+from noncustomers.limits import MAX_WEIGHT, MIN_WEIGHT
 from noncustomers.schema import Attribute, Schema, load_schema
 
 __all__ = ["ENCODINGS", "Panel", "read_panel", "panel_from_frame"]
@@ -298,6 +299,35 @@ def _encode(frame: pd.DataFrame, column: str, role: str, schema: Schema, meta: S
     return _nominal(schema, column, role, text, levels)
 
 
+def _answer_notes(schema: Schema, answers: dict[str, np.ndarray], basis: list[str]) -> list[str]:
+    """Usable-but-odd answers: attribute columns mostly or wholly unanswered, constant basis."""
+    notes = []
+    for attr in schema.attributes.values():
+        for column in attr.columns:
+            # Performance is often asked only of users, so only its absence is odd.
+            mostly = 0.5 if column == attr.importance else 1.0
+            values = answers.get(column)
+            if values is None or not len(values):
+                continue
+            missing = float(np.isnan(values).mean())
+            if missing == 1:
+                notes.append(f"{schema.source}: nobody answered column '{column}' (attribute "
+                             f"'{attr.name}'); its figures are empty")
+            elif missing > mostly:
+                notes.append(f"{schema.source}: column '{column}' (attribute '{attr.name}') is "
+                             f"missing for {missing:.0%} of respondents; its figures rest on the "
+                             "rest")
+    for column in basis:
+        values = answers.get(column)
+        if values is None:
+            continue
+        present = values[~np.isnan(values)]
+        if present.size and np.all(present == present[0]):
+            notes.append(f"{schema.source}: basis column '{column}' has the same answer for "
+                         "everyone; it cannot tell segments apart")
+    return notes
+
+
 def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
                      meta: SurveyMeta | None = None) -> Panel:
     """Validate an in-memory table against a schema (see :func:`read_panel`).
@@ -327,12 +357,14 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
 
     if schema.weight:
         w = _numeric(frame, schema.weight, source, id_col, "weight")
-        bad = np.flatnonzero(~(w > 0))
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero(~((w >= MIN_WEIGHT) & (w <= MAX_WEIGHT)))
         if bad.size:
             i = int(bad[0])
             shown = "empty" if np.isnan(w[i]) else f"{w[i]:g}"
             raise DataError(f"{source}: column '{schema.weight}' (weight) is {shown} in "
-                            f"{_row(frame, id_col, i)}; weights must be positive numbers")
+                            f"{_row(frame, id_col, i)}; weights must be positive numbers from "
+                            f"{MIN_WEIGHT:g} to {MAX_WEIGHT:g}")
     else:
         w = np.ones(len(frame))
 
@@ -366,6 +398,7 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
     rfm = pd.DataFrame({role: _numeric(frame, column, source, id_col, f"rfm.{role}")
                         for role, column in schema.rfm.items()}, index=frame.index)
 
+    notes.extend(_answer_notes(schema, answers, [c for cols in groups.values() for c in cols]))
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=3)
     return Panel(frame, schema, w, scales, pd.DataFrame(answers, index=frame.index), source,

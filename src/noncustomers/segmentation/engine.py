@@ -31,6 +31,7 @@ __all__ = ["MIN_SEGMENTABLE", "SegmentModel", "Segmentation", "basis_matrix", "m
            "segment_tiers", "standardize_basis"]
 
 MIN_SEGMENTABLE = 20  # below this many respondents a tier is one segment
+MIN_SEGMENT_SIZE = 10  # a fixed k is lowered so that segments average at least this many
 GLOBAL_RUNS = 5  # bootstrap partitions per k for global stability (10 pairs)
 
 
@@ -188,8 +189,19 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
             model.names[tier] = _names(tier, raw, w)
             labels[rows] = [model.names[tier][0]] * rows.size
             continue
+        tier_k = k
+        if clusterer is None and isinstance(k, int) and k > 1 and rows.size < k * MIN_SEGMENT_SIZE:
+            tier_k = max(rows.size // MIN_SEGMENT_SIZE, 1)
+            warnings.warn(f"tier '{tier}' has {rows.size} respondents, too few for k = {k} "
+                          f"segments of at least {MIN_SEGMENT_SIZE}; using k = {tier_k}",
+                          UserWarning, stacklevel=2)
+        if tier_k == 1:
+            raw = np.zeros(rows.size, dtype=int)
+            model.names[tier] = _names(tier, raw, w)
+            labels[rows] = [model.names[tier][0]] * rows.size
+            continue
         if clusterer is None:
-            estimator = make_segmenter(method, k, seed)
+            estimator = make_segmenter(method, tier_k, seed)
         else:
             estimator = clone(clusterer)
             if "random_state" in estimator.get_params():

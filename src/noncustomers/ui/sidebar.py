@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
+from functools import partial
 
 import streamlit as st
 
+from noncustomers.analysis import OUTPUT_FILES, Analysis
+from noncustomers.limits import MAX_SEED
 from noncustomers.ui import state
 
 __all__ = ["render"]
@@ -15,7 +17,8 @@ def render() -> state.Loaded | None:
     st.sidebar.header("Data")
     source = st.sidebar.radio("Panel", ["Sample: gym market (5,000 respondents)",
                                         "Upload my panel"], key="source")
-    seed = int(st.sidebar.number_input("Seed", min_value=0, value=0, step=1, key="seed",
+    seed = int(st.sidebar.number_input("Seed", min_value=0, max_value=MAX_SEED, value=0, step=1,
+                                       key="seed",
                                        help="Seeds clustering and the map: same data, schema "
                                             "and seed give the same result."))
     if source.startswith("Sample"):
@@ -45,18 +48,16 @@ def render() -> state.Loaded | None:
     st.sidebar.caption(f"{loaded.panel_name} · {len(analysis.panel):,} respondents · "
                        f"schema {loaded.schema_name}")
     st.sidebar.header("Download")
-    st.sidebar.download_button("assignments.csv", analysis.assignments.to_csv(index=False),
-                               file_name="assignments.csv", mime="text/csv", key="dl_assignments",
-                               help="Tier and segment of every respondent; x, y are the PCA map "
-                                    "(as `noncustomers analyze --map pca`).")
-    for name, table in (("gaps.csv", analysis.gaps), ("profiles.csv", analysis.profiles),
-                        ("differences.csv", analysis.differences),
-                        ("commonalities.csv", analysis.commonalities),
-                        ("drivers.csv", analysis.drivers), ("canvas.csv", analysis.canvas)):
-        st.sidebar.download_button(name, table.round(6).to_csv(index=False), file_name=name,
-                                   mime="text/csv", key=f"dl_{name.removesuffix('.csv')}")
-    st.sidebar.download_button("summary.json",
-                               json.dumps(analysis.summary(), indent=2, ensure_ascii=False),
-                               file_name="summary.json", mime="application/json",
-                               key="dl_summary")
+    helps = {"assignments.csv": "Tier and segment of every respondent; x, y are the PCA map "
+                                "(as `noncustomers analyze --map pca`)."}
+    for name in OUTPUT_FILES:
+        # Built only when clicked, byte-identical to the file `noncustomers analyze` writes.
+        st.sidebar.download_button(
+            name, data=partial(_file, analysis, name), file_name=name,
+            mime="application/json" if name.endswith(".json") else "text/csv",
+            key=f"dl_{name.rsplit('.', 1)[0]}", help=helps.get(name), on_click="ignore")
     return loaded
+
+
+def _file(analysis: Analysis, name: str) -> bytes:
+    return analysis.files()[name]

@@ -8,6 +8,7 @@ compiled once per server process in a background thread.
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import tempfile
@@ -31,6 +32,7 @@ __all__ = ["Loaded", "load", "current", "require", "map_for", "start_umap_warmup
            "umap_ready"]
 
 _KEY = "noncustomers.loaded"
+log = logging.getLogger("noncustomers.app")
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Loaded:
 @st.cache_data(show_spinner="Reading and analysing the panel…", max_entries=8)
 def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
              seed: int) -> tuple[Analysis | None, str | None, list[str]]:
+    # The upload lives in a private folder (mode 0700) that is removed when reading ends.
     with tempfile.TemporaryDirectory(prefix="noncustomers-") as tmp:
         path = Path(tmp) / Path(panel_name).name
         path.write_bytes(panel_bytes)
@@ -61,7 +64,12 @@ def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name:
             result.panel.source = panel_name
             return result, None, notes
         except NoncustomersError as exc:
-            return None, str(exc).replace(str(path), panel_name), []
+            return None, str(exc).replace(str(path), panel_name).replace(tmp, "upload"), []
+        except Exception as exc:  # a bug, or input the toolkit did not foresee
+            # The details (with server paths) go to the server's log, never to the page.
+            log.exception("analysing %s failed", panel_name)
+            return None, (f"{panel_name}: the analysis stopped on an unexpected problem "
+                          f"({exc.__class__.__name__}); the details are in the server's log."), []
 
 
 def load(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
