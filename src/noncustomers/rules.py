@@ -39,7 +39,7 @@ import pandas as pd
 
 from noncustomers.errors import RuleError, closest
 
-__all__ = ["MAX_DEPTH", "Rule", "parse_rule"]
+__all__ = ["MAX_DEPTH", "Rule", "format_rule", "parse_rule"]
 
 #: The deepest nesting of parentheses and ``not`` a rule may have.  Real tier rules nest
 #: two or three levels; the limit keeps the recursive-descent parser (and every walk of
@@ -488,3 +488,89 @@ class _Evaluator:
         allowed = set(node.values)
         member = np.array([(not m) and (v in allowed) for v, m in zip(values, missing)], dtype=bool)
         return (~member & ~missing) if node.negated else member
+
+
+# ---- printing ----------------------------------------------------------------------------
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
+
+
+def _format_column(name: str) -> str:
+    if _PLAIN_NAME.match(name) and name.lower() not in KEYWORDS:
+        return name
+    if not name or "`" in name:
+        raise ValueError(f"column name {name!r} cannot be written in a rule")
+    return f"`{name}`"
+
+
+def _format_literal(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if np.isnan(value):
+            raise ValueError("NaN cannot be written in a rule")
+        if np.isinf(value):  # what the parser makes of 1e999
+            return "1e999" if value > 0 else "-1e999"
+        return repr(value)  # always has '.' or 'e', so it reads back as a float
+    if isinstance(value, str):
+        # The tokenizer drops the backslash of every backslash pair: escape '\\' and the quote.
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    raise ValueError(f"{value!r} cannot be written in a rule")
+
+
+def _format_operand(node: Column | Literal) -> str:
+    if isinstance(node, Column):
+        return _format_column(node.name)
+    if isinstance(node, Literal):
+        return _format_literal(node.value)
+    raise ValueError(f"{node!r} is not a column or a value")
+
+
+def _format(node: Any) -> str:
+    if isinstance(node, Const):
+        return "true" if node.value else "false"
+    if isinstance(node, Compare):
+        if node.op not in COMPARISONS:
+            raise ValueError(f"unknown comparison {node.op!r}")
+        return f"{_format_operand(node.left)} {node.op} {_format_operand(node.right)}"
+    if isinstance(node, InList):
+        if not node.values:
+            raise ValueError("an 'in' list needs at least one value")
+        values = ", ".join(_format_literal(v) for v in node.values)
+        return f"{_format_operand(node.operand)} {'not in' if node.negated else 'in'} [{values}]"
+    if isinstance(node, IsMissing):
+        return f"{_format_operand(node.operand)} is {'not ' if node.negated else ''}missing"
+    if isinstance(node, Not):
+        inner = _format(node.operand)
+        return f"not ({inner})" if isinstance(node.operand, BoolOp) else f"not {inner}"
+    if isinstance(node, BoolOp):
+        if node.op not in ("and", "or") or len(node.operands) < 2:
+            raise ValueError(f"{node!r} is not a tree the parser makes")
+        parts = []
+        for part in node.operands:
+            text = _format(part)
+            # 'and' binds tighter than 'or', so only an 'and' inside an 'or' goes bare.
+            bare = not isinstance(part, BoolOp) or (node.op == "or" and part.op == "and")
+            parts.append(text if bare else f"({text})")
+        return f" {node.op} ".join(parts)
+    raise ValueError(f"unknown node {node!r}")
+
+
+def format_rule(tree: Any) -> str:
+    """Print a rule's syntax tree back as rule text.
+
+    ``parse_rule(format_rule(t)).tree`` equals ``t`` up to the recorded positions for
+    every tree :func:`parse_rule` makes.  Parentheses are written only where the tree
+    needs them, so the text never nests deeper than the rule it was parsed from.
+
+    Examples
+    --------
+    >>> format_rule(parse_rule("(`visits per month`>=4) AND NOT aware in ['yes', 'no']").tree)
+    "`visits per month` >= 4 and not aware in ['yes', 'no']"
+    """
+    if isinstance(tree, Rule):
+        tree = tree.tree
+    return _format(tree)
