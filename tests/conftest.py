@@ -116,3 +116,20 @@ def warm_umap():
     from noncustomers.embedding import warm_umap as _warm
 
     _warm()
+
+
+@pytest.fixture(scope="module")
+def app_cwd():
+    """The app runs from the project root; maps are computed in the test process."""
+    import os
+
+    old = os.environ.get("NONCUSTOMERS_MAP_WORKER")
+    os.environ["NONCUSTOMERS_MAP_WORKER"] = "inline"
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    yield
+    os.chdir(cwd)
+    if old is None:
+        os.environ.pop("NONCUSTOMERS_MAP_WORKER", None)
+    else:
+        os.environ["NONCUSTOMERS_MAP_WORKER"] = old

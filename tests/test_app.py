@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,8 @@ VIEWS = ["overview", "map", "segments", "gaps", "commonalities", "canvas", "errc
 
 
 @pytest.fixture(scope="module")
-def app_env(warm_umap):
+def app_env(warm_umap, app_cwd):
     """Maps are computed in the test process, which shares the session's warm UMAP."""
-    old = os.environ.get("NONCUSTOMERS_MAP_WORKER")
-    os.environ["NONCUSTOMERS_MAP_WORKER"] = "inline"
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    yield
-    os.chdir(cwd)
-    if old is None:
-        os.environ.pop("NONCUSTOMERS_MAP_WORKER", None)
-    else:
-        os.environ["NONCUSTOMERS_MAP_WORKER"] = old
 
 
 def run_view(view: str) -> AppTest:
@@ -88,3 +77,63 @@ def test_upload_mode_without_files_asks_for_them(app_env):
     assert not at.exception
     assert any("Upload both" in i.value for i in at.sidebar.info)
     assert at.error  # the page explains that nothing is loaded
+
+
+# ---- trust: nothing leaves the machine, no traceback reaches the page ------------------------
+
+def test_server_config_keeps_the_app_on_this_machine():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"  # not every interface
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["showErrorDetails"] == "none"
+    assert "--server.address 127.0.0.1" in (ROOT / "Makefile").read_text()
+
+
+def test_an_unexpected_error_shows_one_sentence_and_is_logged(app_env, monkeypatch, caplog):
+    """A bug (not a user error) while analysing: one sentence, no traceback or server path."""
+    import noncustomers.ui.state as state
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom at /srv/secret/path.py line 12")
+
+    monkeypatch.setattr(state, "analyze", broken)
+    state._analyse.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["seed"] = 7  # a fresh cache key
+        at.run()
+    finally:
+        state._analyse.clear()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.sidebar.error)
+    assert "unexpected problem (RuntimeError)" in shown and "server's log" in shown
+    assert "/srv/secret" not in shown and "Traceback" not in shown
+    assert "boom at /srv/secret" in caplog.text  # the details went to the server's log
+
+
+def test_uploads_are_read_from_a_private_folder_removed_after_use(app_env, tmp_path,
+                                                                  monkeypatch):
+    import tempfile
+
+    import noncustomers.ui.state as state
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen = []
+    real = state.read_panel
+
+    def spy(path, schema):
+        seen.append((Path(path).parent, oct(Path(path).parent.stat().st_mode & 0o777)))
+        return real(path, schema)
+
+    monkeypatch.setattr(state, "read_panel", spy)
+    state._analyse.clear()
+    lines = (ROOT / "sample_data" / "gym_panel.csv").read_bytes().splitlines(keepends=True)
+    panel = b"".join(lines[:301])  # 300 respondents: quick
+    schema = (ROOT / "sample_data" / "gym_schema.toml").read_text(encoding="utf-8")
+    analysis, error, _ = state._analyse(panel, "gym_panel.csv", schema, "gym_schema.toml", 3)
+    state._analyse.clear()
+    assert error is None and analysis is not None
+    assert seen and seen[0][1] == oct(0o700)
+    assert list(tmp_path.iterdir()) == []  # removed after use

@@ -15,7 +15,6 @@ the sidebar's "Upload my panel" and wants one readable sentence, never an except
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,18 +125,8 @@ def test_cli_answers_bad_input(case: Case, corpus, tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def app_env():
-    """The app runs from the project root; maps are computed in the test process."""
-    old = os.environ.get("NONCUSTOMERS_MAP_WORKER")
-    os.environ["NONCUSTOMERS_MAP_WORKER"] = "inline"
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    yield
-    os.chdir(cwd)
-    if old is None:
-        os.environ.pop("NONCUSTOMERS_MAP_WORKER", None)
-    else:
-        os.environ["NONCUSTOMERS_MAP_WORKER"] = old
+def app_env(app_cwd):
+    """The app runs from the project root (see conftest.app_cwd)."""
 
 
 @pytest.mark.parametrize("case", APP_ERRORS, ids=lambda c: c.name)

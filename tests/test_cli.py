@@ -239,7 +239,12 @@ def test_tiny_panel_runs(write_tiny_panel, tmp_path, capsys):
         "001", "002", "003", "004", "005", "006"]
     assert frame["tier"].tolist() == ["customers"] * 2 + ["unexplored"] * 4
     # one attribute that meets no ERRC rule: said once, as a warning
-    assert capsys.readouterr().err == ("noncustomers: warning: The ERRC grid is empty: no "
+    assert capsys.readouterr().err == (
+        "noncustomers: warning: tier 'customers' has 2 respondents (fewer than 30): its "
+        "segments and figures rest on a very small base\n"
+        "noncustomers: warning: tier 'unexplored' has 4 respondents (fewer than 30): its "
+        "segments and figures rest on a very small base\n"
+        "noncustomers: warning: The ERRC grid is empty: no "
                                        "attribute meets a rule, so there is no new value curve "
                                        "to propose; see ErrcRules to loosen the thresholds.\n")
 

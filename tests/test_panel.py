@@ -227,7 +227,7 @@ def test_missing_file(tmp_path):
 
 def test_directory_is_not_a_file(tmp_path):
     (tmp_path / "folder.csv").mkdir()
-    with pytest.raises(DataError, match="folder.csv: no such file"):
+    with pytest.raises(DataError, match=r"folder.csv: is a directory \(folder\), not a panel"):
         read_table(tmp_path / "folder.csv")
 
 
@@ -273,7 +273,7 @@ def test_corrupt_excel(write_tiny_panel):
 
 def test_duplicate_header(write_tiny_panel):
     msg = _error(write_tiny_panel, "rid,w,w\n1,1,1\n".replace("rid,w,w", "rid,w,w "))
-    assert "column 'w' appears more than once" in msg
+    assert "column 'w' appears twice in the header (columns 2 and 3)" in msg
 
 
 @pytest.mark.parametrize("rows, row", [

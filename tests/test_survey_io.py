@@ -377,7 +377,9 @@ def test_booleans_and_zero_one_numbers_are_binary(values):
 
 
 def test_only_one_yes_no_level_is_still_binary():
-    panel = quiet_panel(pd.DataFrame({"rid": list("ab"), "x": ["No", "No"]}), BINARY_SCHEMA)
+    with pytest.warns(UserWarning, match="basis column 'x' has the same answer for everyone"):
+        panel = panel_from_frame(pd.DataFrame({"rid": list("ab"), "x": ["No", "No"]}),
+                                 parse_schema(BINARY_SCHEMA, source="s.toml"))
     np.testing.assert_array_equal(panel.answers["x"], [0, 0])
 
 

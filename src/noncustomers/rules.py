@@ -89,7 +89,11 @@ def tokenize(text: str, name: str) -> list[Token]:
         kind = m.lastgroup
         raw = m.group()
         if kind == "number":
-            value: Any = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            try:
+                value: Any = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            except ValueError:  # Python refuses to convert integers of 4,300+ digits
+                raise RuleError(f"rule '{name}': the number at position {i + 1} has "
+                                f"{len(raw):,} digits; write a shorter number") from None
             tokens.append(Token("number", value, i + 1, raw))
         elif kind == "string":
             body = raw[1:-1]
@@ -332,6 +336,11 @@ def _kind(value: Any) -> str:
 def _series_kind(s: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(s):
         return "boolean"
+    if s.dtype == object:
+        # True/False answers with a blank cell are read as objects: still a yes/no column.
+        present = s.dropna()
+        if len(present) and all(isinstance(v, (bool, np.bool_)) for v in present):
+            return "boolean"
     if pd.api.types.is_numeric_dtype(s):
         return "number"
     return "text"

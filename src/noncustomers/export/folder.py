@@ -88,6 +88,11 @@ def check_file_target(path: Path, option: str) -> None:
                                 f"'{path / 'panel.model'}'")
     if path.exists() and not path.is_file():
         raise NoncustomersError(f"{option} '{path}' is not a regular file")
+    _check_writable_parent(path, option)
+
+
+def _check_writable_parent(path: Path, option: str) -> None:
+    """The nearest existing folder above ``path`` must be a folder we may write in."""
     ancestor = _existing_ancestor(path.parent)
     if not ancestor.is_dir():
         raise NoncustomersError(f"{option} '{path}': '{ancestor}' is a file, not a folder")
@@ -148,12 +153,7 @@ class OutputFolder:
                     if entry in self.replaceable:
                         raise NoncustomersError(f"{option} '{out}' holds a folder named "
                                                 f"'{entry}' where a file goes; remove it")
-        ancestor = _existing_ancestor(out.parent)
-        if not ancestor.is_dir():
-            raise NoncustomersError(f"{option} '{out}': '{ancestor}' is a file, not a folder")
-        if not os.access(ancestor, os.W_OK | os.X_OK):
-            raise NoncustomersError(f"{option} '{out}': cannot write in '{ancestor}' "
-                                    "(permission denied)")
+        _check_writable_parent(out, option)
 
     def __enter__(self) -> OutputFolder:
         try:
