@@ -31,3 +31,14 @@ benchmark: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache out
+
+.PHONY: audit load
+
+# Known vulnerabilities in the installed .venv (pip-audit in its own venv; fails only when a fix exists).
+audit: $(STAMP)
+	$(BIN)/python tools/audit_dependencies.py
+
+# Five concurrent app sessions in Debian's Chromium (skipped without /usr/bin/chromium);
+# -s shows the per-session latency table.
+load: $(STAMP)
+	$(BIN)/python -m pytest -m load -q -s

@@ -82,7 +82,6 @@ class Session:
     schema_name: str
     n: int
     latencies: dict[str, float] = field(default_factory=dict)
-    captions: list[str] = field(default_factory=list)
 
     @property
     def expected_caption(self) -> str:
@@ -243,7 +242,6 @@ async def _check_isolation(page, session: Session, others: set[str], where: str)
     sidebar = await page.locator("[data-testid=stSidebar]").inner_text()
     caption = page.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]")
     captions = await caption.all_inner_texts()
-    session.captions.append(" | ".join(captions))
     assert session.expected_caption in captions, (
         f"session {session.label} on {where}: sidebar caption {captions!r}, "
         f"expected {session.expected_caption!r}")
