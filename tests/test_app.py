@@ -136,4 +136,6 @@ def test_uploads_are_read_from_a_private_folder_removed_after_use(app_env, tmp_p
     state._analyse.clear()
     assert error is None and analysis is not None
     assert seen and seen[0][1] == oct(0o700)
+    assert str(tmp_path) not in analysis.files()["summary.json"].decode()  # no server path
+    assert analysis.config["panel"] == "gym_panel.csv"
     assert list(tmp_path.iterdir()) == []  # removed after use

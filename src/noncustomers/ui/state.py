@@ -62,6 +62,7 @@ def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name:
                 result = analyze(panel, seed=seed, map="pca")
             notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
             result.panel.source = panel_name
+            result.config["panel"] = panel_name  # never the server's temporary path
             return result, None, notes
         except NoncustomersError as exc:
             return None, str(exc).replace(str(path), panel_name).replace(tmp, "upload"), []
