@@ -224,22 +224,28 @@ def test_sigkill_never_mixes_runs_and_the_next_run_cleans_up(write_tiny_panel, g
 # ---- spreadsheets never execute what a respondent typed --------------------------------------
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)",
-                                  "\tx", "\rx", "=1"])
+                                  "\tx", "\rx", "=1", "\t5", "-1e5+1", "+A1", "-"])
 def test_neutralise_prefixes_a_quote(text):
     assert neutralise(text) == "'" + text
     assert neutralise("plain " + text) == "plain " + text
     assert neutralise(-2.5) == -2.5 and neutralise(None) is None
 
 
+@pytest.mark.parametrize("text", ["-3", "+44", "-0.5", "+.5", "-1e5", "12"])
+def test_plain_numbers_written_as_text_stay_as_they_are(text):
+    """A spreadsheet reads these as numbers; none can run anything."""
+    assert neutralise(text) == text
+
+
 def test_tables_keep_numbers_and_quote_risky_text_and_headers():
-    table = pd.DataFrame({"id": ["=1+1", "ok", "-7", None], "x": [-1.5, 2.0, -3.0, 4.0],
+    table = pd.DataFrame({"id": ["=1+1", "ok", "-7+", None], "x": [-1.5, 2.0, -3.0, 4.0],
                           "=h": [1, 2, 3, 4]})
     safe = neutralise_frame(table)
-    assert safe["id"].tolist()[:3] == ["'=1+1", "ok", "'-7"] and pd.isna(safe["id"].iloc[3])
+    assert safe["id"].tolist()[:3] == ["'=1+1", "ok", "'-7+"] and pd.isna(safe["id"].iloc[3])
     assert safe["x"].tolist() == [-1.5, 2.0, -3.0, 4.0]
     assert list(safe.columns) == ["id", "x", "'=h"]
     text = csv_bytes(table).decode()
-    assert text.splitlines() == ["id,x,'=h", "'=1+1,-1.5,1", "ok,2.0,2", "'-7,-3.0,3", ",4.0,4"]
+    assert text.splitlines() == ["id,x,'=h", "'=1+1,-1.5,1", "ok,2.0,2", "'-7+,-3.0,3", ",4.0,4"]
 
 
 HOSTILE_SCHEMA = TINY_SCHEMA.replace('label = "Low price"', 'label = "=HYPERLINK(1)"').replace(
@@ -248,7 +254,7 @@ HOSTILE_SCHEMA = TINY_SCHEMA.replace('label = "Low price"', 'label = "=HYPERLINK
 
 def test_no_output_cell_starts_like_a_formula(write_tiny_panel, tmp_path):
     frame = pd.read_csv(io.StringIO(TINY_CSV), dtype=str, keep_default_na=False)
-    hostile_ids = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "@SUM(1)", "\t004", "-5", "006"]
+    hostile_ids = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "@SUM(1)", "\t004", "-5", "-A1"]
     frame["rid"] = hostile_ids
     frame.loc[1, "member"] = "=cmd|'/c calc'!A1"  # a text answer, shown in profiles.csv
     rows = frame.to_csv(index=False, lineterminator="\n")
@@ -263,10 +269,10 @@ def test_no_output_cell_starts_like_a_formula(write_tiny_panel, tmp_path):
             assert not str(column).startswith(FORMULA_START), (name, column)
             for cell in frame[column]:
                 if cell and cell.startswith(FORMULA_START):
-                    float(cell)  # only numbers may begin with - or +
+                    float(cell)  # only plain numbers may begin with - or +
     ids = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)["rid"]
     assert ids.tolist() == ["'=HYPERLINK(\"http://evil\",\"x\")", "'+1+1", "'@SUM(1)", "'\t004",
-                            "'-5", "006"]
+                            "-5", "'-A1"]
     gaps = (out / "gaps.csv").read_text()
     assert "=HYPERLINK(1)" not in gaps.replace("'=HYPERLINK(1)", "")
     summary = json.loads((out / "summary.json").read_text())

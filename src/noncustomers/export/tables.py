@@ -4,15 +4,17 @@
 - Formula-safe (OWASP, "CSV injection"): a text cell or header that begins with ``=``,
   ``+``, ``-``, ``@``, a tab or a carriage return would run as a formula when the file is
   opened in a spreadsheet, so it is written with a single quote in front (``'=HYPERLINK(...)``);
-  numbers stay numbers (``-0.5`` in a numeric column is untouched).  To join such an id
-  back to the panel, strip one leading quote from ids that begin with ``'`` followed by
-  one of those characters.
+  numbers stay numbers, in numeric columns and as text (a level ``-3`` or an id ``+44``
+  is a plain number, which no spreadsheet runs; ``-2+3`` is not, and is quoted).  To join
+  such an id back to the panel, strip one leading quote from ids that begin with ``'``
+  followed by one of those characters.
 - summary.json: UTF-8, indented, no NaN (null instead), one final newline.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -26,11 +28,17 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DECIMALS = 6
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _risky(value: Any) -> bool:
+    return (isinstance(value, str) and value.startswith(FORMULA_START)
+            and _PLAIN_NUMBER.fullmatch(value) is None)
+
+
 def neutralise(value: Any) -> Any:
     """``value`` with a leading single quote when it is text a spreadsheet would execute."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return "'" + value if _risky(value) else value
 
 
 def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -41,8 +49,7 @@ def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
         values = series.to_numpy(dtype=object)
-        risky = np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START)
-                             for v in values), dtype=bool, count=len(values))
+        risky = np.fromiter((_risky(v) for v in values), dtype=bool, count=len(values))
         if risky.any():
             values = values.copy()
             values[risky] = ["'" + v for v in values[risky]]
