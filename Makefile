@@ -28,6 +28,7 @@ sample: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/map_speed.py
 	$(BIN)/python benchmarks/drivers_permutation.py
+	$(BIN)/python benchmarks/interval_coverage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache out

@@ -133,3 +133,35 @@ def app_cwd():
         os.environ.pop("NONCUSTOMERS_MAP_WORKER", None)
     else:
         os.environ["NONCUSTOMERS_MAP_WORKER"] = old
+
+
+def korn_graubard_wilson(indicator, weights):
+    """Independent reference for a weighted share's 95% interval (tests only).
+
+    The share's standard error from samplics' Taylor estimator (a survey package), the
+    effective base ``p(1-p)/se^2`` (Korn & Graubard 1998; Kish's base when p is 0 or 1,
+    capped at the number of answers) and Wilson's interval from statsmodels.
+    """
+    import warnings
+
+    import numpy as np
+    from statsmodels.stats.proportion import proportion_confint
+
+    y = np.asarray(indicator, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    ok = ~np.isnan(y)
+    y, w = y[ok], w[ok]
+    p = float(np.dot(y, w) / w.sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # samplics announces it is archived
+        from samplics.estimation import TaylorEstimator
+        from samplics.utils.types import PopParam
+
+        est = TaylorEstimator(PopParam.mean)
+        est.estimate(y=y, samp_weight=w)
+        se = float(est.stderror)
+    base = (p * (1 - p) / se ** 2 if 0 < p < 1 and se > 0
+            else w.sum() ** 2 / float(np.dot(w, w)))
+    base = min(base, float(len(y)))
+    lo, hi = proportion_confint(p * base, base, alpha=0.05, method="wilson")
+    return p, float(lo), float(hi)

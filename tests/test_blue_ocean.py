@@ -14,6 +14,8 @@ from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
+from conftest import korn_graubard_wilson
+
 from noncustomers.analysis import analyze
 from noncustomers.analytics.canvas import (INDUSTRY_CURVE, PROPOSED_CURVE, curve_metrics,
                                            proposed_curve, read_curve, strategy_canvas)
@@ -247,10 +249,14 @@ def test_commonality_figures_by_hand(common):
             x["prevalence_unexplored"]) == pytest.approx((0.25, 1.0, 0.0))
     assert (x["floor"], x["peak"], x["evenness"], x["breadth"]) == (0.0, 1.0, 0.0, 1)
     assert x["reach"] == pytest.approx(0.25 * 4 + 1.0 * 4 + 0 * 2)
-    # interval on the Kish base of those asked: soon-to-be weights 1, 3 -> 16 / 10 = 1.6
+    # interval on the effective base of those asked (Korn & Graubard): soon-to-be answers
+    # 1 (weight 1) and 0 (weight 3): Taylor variance 2/1 (0.75^2 + 9 x 0.25^2) / 16 =
+    # 0.140625, base 0.1875 / 0.140625 = 4/3
     assert (x["prevalence_lo_soon-to-be"], x["prevalence_hi_soon-to-be"]) == pytest.approx(
-        share_interval(0.25, 1.6))
-    # refusing: 2 of 2 answers with weights 2, 2 (n_eff 2) is Wilson's 2 in 2
+        share_interval(0.25, 4 / 3))
+    assert (x["prevalence_lo_soon-to-be"], x["prevalence_hi_soon-to-be"]) == pytest.approx(
+        korn_graubard_wilson([1.0, 0.0], [1.0, 3.0])[1:])
+    # refusing: 2 of 2 answers with weights 2, 2 (share 1: Kish base 2) is Wilson's 2 in 2
     wilson = stats.binomtest(2, 2).proportion_ci(0.95, method="wilson")
     assert x["prevalence_lo_refusing"] == pytest.approx(wilson.low)
     assert x["prevalence_hi_refusing"] == pytest.approx(wilson.high)
@@ -465,8 +471,11 @@ def test_size_of_prize_by_hand():
     assert block["share"] == pytest.approx(1 / 4)           # weight 1 of 1 + 2 + 1
     assert block["n_eff"] == pytest.approx(16 / 6)         # (1 + 2 + 1)^2 / (1 + 4 + 1)
     assert block["low_base"]
-    lo, hi = share_interval(0.25, 16 / 6)
+    # Taylor variance 3/2 (0.75^2 + 4 x 0.25^2 + 0.25^2) / 16 = 0.08203125; effective
+    # base 0.1875 / 0.08203125 = 16/7
+    lo, hi = share_interval(0.25, 16 / 7)
     assert (block["share_lo"], block["share_hi"]) == pytest.approx((lo, hi), abs=1e-6)
+    assert (lo, hi) == pytest.approx(korn_graubard_wilson([1, 0, 0], [1, 2, 1])[1:])
     assert block["people"] == pytest.approx(0.25 * 5)       # tier weight 1 + 2 + 1 + 1
     assert block["people_hi"] == pytest.approx(hi * 5, abs=1e-5)
     assert prize["total"]["share"] == block["share"]

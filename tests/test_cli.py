@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import binomtest
 from sklearn.metrics import adjusted_rand_score
 
-from conftest import TINY_CSV, TINY_SCHEMA
+from conftest import TINY_CSV, TINY_SCHEMA, korn_graubard_wilson
 from noncustomers.cli import main
 from noncustomers.schema import TIERS
 
@@ -264,13 +263,15 @@ def test_row_matching_no_rule_is_unclassified_and_kept(write_tiny_panel, tmp_pat
     assert frame["segment"].tolist() == ["customers-1", "customers-1", "unclassified",
                                          "refusing-1", "unclassified", "refusing-1"]
     summary = json.loads((out / "summary.json").read_text())
-    # weights 1, 2, 1, 3, 1, 2: unclassified holds 1 + 1 of 10; the whole sample's Kish
-    # base is 10^2 / (1 + 4 + 1 + 9 + 1 + 4) = 5, so the interval is Wilson's for 1 in 5
+    # weights 1, 2, 1, 3, 1, 2: unclassified holds 1 + 1 of 10 (share 0.2). Its Taylor
+    # variance is 6/5 (2 x 0.8^2 + (1 + 4 + 9 + 4) x 0.2^2) / 100 = 0.024, so the effective
+    # base is 0.16 / 0.024 = 6.67, capped at the 6 respondents: Wilson's 1.2 in 6
     unclassified = summary["tiers"]["unclassified"]
     assert (unclassified["n"], unclassified["share"]) == (2, 0.2)
-    wilson = binomtest(1, 5).proportion_ci(0.95, method="wilson")
-    assert unclassified["share_lo"] == pytest.approx(wilson.low, abs=1e-6)
-    assert unclassified["share_hi"] == pytest.approx(wilson.high, abs=1e-6)
+    _, lo, hi = korn_graubard_wilson([0, 0, 1, 0, 1, 0], [1, 2, 1, 3, 1, 2])
+    assert (lo, hi) == pytest.approx((0.041118, 0.593082), abs=1e-6)
+    assert unclassified["share_lo"] == pytest.approx(lo, abs=1e-6)
+    assert unclassified["share_hi"] == pytest.approx(hi, abs=1e-6)
     assert unclassified["n_eff"] == pytest.approx(2.0) and unclassified["low_base"]
     assert summary["n"] == 6
     gaps = pd.read_csv(out / "gaps.csv")

@@ -206,9 +206,9 @@ def test_effective_base_and_interval_by_hand(gaps):
     assert row["n_eff"] == pytest.approx(1.8)
     assert bool(row["low_base"])
     # importance 5 and 3 on 1-5 -> 10 and 5 on 0-10; weighted mean (10 + 2*5) / 3 = 6.667
-    # biased variance (1*(10-6.667)^2 + 2*(5-6.667)^2) / 3 = 5.5556; x n_eff/(n_eff-1) = 12.5
-    # se = sqrt(12.5 / 1.8) = 2.6352; half width 1.96 * se = 5.1649
-    half = 1.959963984540054 * (12.5 / 1.8) ** 0.5
+    # Taylor variance n/(n-1) sum w^2 (y - m)^2 / (sum w)^2
+    #   = 2 * (1 * (10/3)^2 + 4 * (5/3)^2) / 9 = 400/81; half width 1.96 * 20/9 = 4.3555
+    half = 1.959963984540054 * 20 / 9
     assert row["importance_lo"] == pytest.approx(20 / 3 - half)
     assert row["importance_hi"] == pytest.approx(20 / 3 + half)
     # all 6 respondents, weights 1,2,1,3,1,2: n_eff = 10^2 / 20 = 5
@@ -253,3 +253,33 @@ def test_mean_crosshair_uses_the_group_means(tiny_panel_result):
     assert (table["quadrant"] == "concentrate here").any()  # differs from the midpoint rule
     with pytest.raises(ValueError, match="crosshair"):
         attribute_gaps(result.panel, masks, crosshair="median")
+
+
+def test_mean_and_share_intervals_match_samplics_when_weights_relate_to_answers():
+    """Taylor (linearised) standard errors against samplics, a survey package, on a sample
+    whose weights depend on the answer (the case Kish's design effect gets wrong)."""
+    import warnings
+
+    from conftest import korn_graubard_wilson
+    from noncustomers.analytics.weighted import (Z95, mean_interval, taylor_share_interval,
+                                                 taylor_variance)
+
+    rng = np.random.default_rng(11)
+    group = rng.random(400) < 0.3
+    y = np.where(group, rng.normal(7, 3, 400), rng.normal(4, 1, 400))
+    w = np.where(group, 4.0, 1.0) * rng.uniform(0.8, 1.2, 400)
+    y[::37] = np.nan  # missing answers are left out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from samplics.estimation import TaylorEstimator
+        from samplics.utils.types import PopParam
+
+        est = TaylorEstimator(PopParam.mean)
+        ok = ~np.isnan(y)
+        est.estimate(y=y[ok], samp_weight=w[ok])
+    assert taylor_variance(y, w) ** 0.5 == pytest.approx(float(est.stderror), rel=1e-10)
+    lo, hi = mean_interval(y, w)
+    assert (lo, hi) == pytest.approx((float(est.point_est) - Z95 * float(est.stderror),
+                                      float(est.point_est) + Z95 * float(est.stderror)))
+    top = np.where(np.isnan(y), np.nan, (y >= 6).astype(float))
+    assert taylor_share_interval(top, w) == pytest.approx(korn_graubard_wilson(top, w))

@@ -25,7 +25,7 @@ from noncustomers.analytics.errc import ErrcRules, errc_grid
 from noncustomers.analytics.gaps import LOW_BASE, attribute_gaps, group_masks
 from noncustomers.analytics.prize import DEFAULT_MARGIN, size_of_prize
 from noncustomers.analytics.rfm import rfm_scores
-from noncustomers.analytics.weighted import kish_n_eff, share_interval
+from noncustomers.analytics.weighted import kish_n_eff, taylor_share_interval
 from noncustomers.embedding import map_coordinates
 from noncustomers.limits import MAX_SEED, SMALL_GROUP
 from noncustomers.panel import Panel
@@ -134,8 +134,7 @@ class Analysis:
         tiers_out = {}
         for tier in self.panel.schema.tier_names + [UNCLASSIFIED]:
             mask = (self.tiers == tier).to_numpy()
-            share = float(w[mask].sum() / total)
-            lo, hi = share_interval(share, n_eff)
+            share, lo, hi = taylor_share_interval(mask.astype(float), w)
             tier_n_eff = kish_n_eff(w[mask])
             tiers_out[tier] = {"n": int(mask.sum()), "share": round(share, _DECIMALS),
                                "share_lo": round(lo, _DECIMALS), "share_hi": round(hi, _DECIMALS),
@@ -148,8 +147,8 @@ class Analysis:
                 continue
             tier = self.tiers[mask].iloc[0]
             tier_mask = (self.tiers == tier).to_numpy()
-            share = float(w[mask].sum() / w[tier_mask].sum())
-            lo, hi = share_interval(share, kish_n_eff(w[tier_mask]))
+            share, lo, hi = taylor_share_interval(
+                np.where(tier_mask, mask, np.nan).astype(float), w)
             seg_n_eff = kish_n_eff(w[mask])
             segments_out[seg] = {"tier": tier, "n": int(mask.sum()),
                                  "share_of_tier": round(share, _DECIMALS),

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from noncustomers.analytics.gaps import LOW_BASE
-from noncustomers.analytics.weighted import (kish_n_eff, share_interval, top_box_indicator,
+from noncustomers.analytics.weighted import (kish_n_eff, taylor_share_interval, top_box_indicator,
                                              weighted_mean)
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS
@@ -75,7 +75,7 @@ def commonalities(panel: Panel, tiers: pd.Series, high: float = HIGH_PREVALENCE)
             ok = mask & ~np.isnan(x)
             prevalence[tier] = weighted_mean(x[mask], w[mask])
             n_eff = kish_n_eff(w[ok])
-            interval[tier] = share_interval(prevalence[tier], n_eff)
+            interval[tier] = taylor_share_interval(x[mask], w[mask])[1:]
             if ok.any() and n_eff < LOW_BASE:
                 low.append(tier)
         present = [p for p in prevalence.values() if not np.isnan(p)]

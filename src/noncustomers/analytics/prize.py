@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from noncustomers.analytics.gaps import LOW_BASE
-from noncustomers.analytics.weighted import kish_n_eff, rescale, share_interval
+from noncustomers.analytics.weighted import kish_n_eff, rescale, taylor_share_interval
 from noncustomers.panel import Panel
 from noncustomers.schema import NON_CUSTOMER_TIERS
 
@@ -94,8 +94,7 @@ def size_of_prize(panel: Panel, tiers: pd.Series, industry: dict[str, float],
         ok = mask & rated
         size = float(w[mask].sum())
         n_eff = kish_n_eff(w[ok])
-        share = float(np.dot(won[ok], w[ok]) / w[ok].sum()) if ok.any() else float("nan")
-        lo, hi = share_interval(share, n_eff)
+        share, lo, hi = taylor_share_interval(np.where(ok, won, np.nan), w)
         return {"n": int(mask.sum()), "n_rated": int(ok.sum()), "n_eff": _r(n_eff),
                 "low_base": bool(n_eff < LOW_BASE),
                 "share": _r(share), "share_lo": _r(lo), "share_hi": _r(hi),

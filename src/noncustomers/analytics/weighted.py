@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-__all__ = ["Z95", "kish_n_eff", "mean_interval", "rescale", "share_interval",
-           "top_box_indicator", "top_box_share", "top_box_threshold", "weighted_mean",
-           "weighted_moments", "weighted_quantile_scores"]
+__all__ = ["Z95", "effective_base", "kish_n_eff", "mean_interval", "rescale", "share_interval",
+           "taylor_share_interval", "taylor_variance", "top_box_indicator", "top_box_share",
+           "top_box_threshold", "weighted_mean", "weighted_moments", "weighted_quantile_scores"]
 
 
 def rescale(values: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
@@ -80,29 +80,88 @@ def weighted_moments(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float]
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
-def mean_interval(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    """95% interval of a weighted mean: mean +/- 1.96 sd / sqrt(n_eff) over the answers given.
+def taylor_variance(values: np.ndarray, weights: np.ndarray) -> float:
+    """Linearised (Taylor) variance of a weighted mean over the answers given.
 
-    The standard error uses the weighted variance and Kish's effective base of
-    the respondents who answered, the usual design-effect approximation for a
-    weighted survey mean. NaN when fewer than two effective answers.
+    ``var = n/(n-1) * sum(w_i^2 (y_i - ybar)^2) / (sum w)^2``: the with-replacement
+    estimator of a ratio mean with each respondent its own sampling unit (Woodruff
+    1971; Wolter 2007, ch. 6), as survey packages compute it (samplics' Taylor
+    estimator gives the same standard error).  Unlike Kish's design effect, it stays
+    right when the weights relate to the answers.  NaN when fewer than two answers.
+
+    >>> round(taylor_variance(np.array([0.0, 1.0]), np.ones(2)), 4)   # 2/1 * 2 * 0.25 / 4
+    0.25
     """
     values = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
     ok = ~np.isnan(values)
-    mean, variance, n_eff = weighted_moments(values[ok], np.asarray(weights, dtype=float)[ok])
-    if np.isnan(variance) or n_eff <= 1:
+    n = int(ok.sum())
+    total = float(w[ok].sum())
+    if n < 2 or total <= 0:
+        return math.nan
+    y, wk = values[ok], w[ok]
+    mean = float(np.dot(y, wk) / total)
+    return n / (n - 1) * float(np.dot(wk ** 2, (y - mean) ** 2)) / total ** 2
+
+
+def mean_interval(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """95% interval of a weighted mean: mean +/- 1.96 x its Taylor standard error.
+
+    See :func:`taylor_variance`; NaN when fewer than two answers.
+    """
+    values = np.asarray(values, dtype=float)
+    variance = taylor_variance(values, weights)
+    if np.isnan(variance):
         return float("nan"), float("nan")
-    half = Z95 * math.sqrt(variance / n_eff)
+    mean = weighted_mean(values, np.asarray(weights, dtype=float))
+    half = Z95 * math.sqrt(variance)
     return mean - half, mean + half
 
 
+def effective_base(indicator: np.ndarray, weights: np.ndarray) -> float:
+    """The effective base of a weighted share: ``p (1 - p) / var`` (Korn & Graubard 1998).
+
+    ``var`` is the share's Taylor variance (:func:`taylor_variance` of the 0/1
+    indicator; NaN entries are outside the base).  When the share is 0 or 1 the
+    variance says nothing and Kish's base is used; the result is capped at the
+    number of answers, so an interval is never narrower than simple random
+    sampling would give with that many.
+    """
+    x = np.asarray(indicator, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    ok = ~np.isnan(x)
+    n = int(ok.sum())
+    if n == 0 or w[ok].sum() <= 0:
+        return 0.0
+    p = weighted_mean(x, w)
+    variance = taylor_variance(x, w)
+    if not 0 < p < 1 or not variance > 0:
+        return min(kish_n_eff(w[ok]), float(n))
+    return min(p * (1 - p) / variance, float(n))
+
+
+def taylor_share_interval(indicator: np.ndarray, weights: np.ndarray
+                          ) -> tuple[float, float, float]:
+    """A weighted share with its 95% interval: ``(share, lo, hi)``.
+
+    Wilson's score interval on the share's effective base (:func:`effective_base`),
+    Korn & Graubard's (1998) interval for survey proportions; NaN entries of
+    ``indicator`` are outside the base (a domain such as the members of one tier).
+    """
+    x = np.asarray(indicator, dtype=float)
+    p = weighted_mean(x, np.asarray(weights, dtype=float))
+    lo, hi = share_interval(p, effective_base(x, weights))
+    return p, lo, hi
+
+
 def share_interval(share: float, n_eff: float) -> tuple[float, float]:
-    """95% Wilson score interval of a weighted share, on Kish's effective base.
+    """95% Wilson score interval of a share on an effective base ``n_eff``.
 
     Wilson's interval stays inside 0-1 and behaves for shares near 0 or 1 and for
     small bases, where the normal interval ``p +/- 1.96 sqrt(p(1-p)/n)`` does not
-    (Brown, Cai & DasGupta 2001).  Plugging in ``n_eff`` for ``n`` is the design-effect
-    approximation used throughout.  NaN when the share is NaN or ``n_eff`` is 0.
+    (Brown, Cai & DasGupta 2001).  For a weighted share, give the base of
+    :func:`effective_base` (or use :func:`taylor_share_interval`).  NaN when the
+    share is NaN or ``n_eff`` is 0.
 
     >>> [round(x, 4) for x in share_interval(0.5, 100)]
     [0.4038, 0.5962]
