@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn.metrics import adjusted_rand_score
 
 from conftest import TINY_CSV, TINY_SCHEMA, korn_graubard_wilson
@@ -204,6 +205,19 @@ def test_drivers_and_differences_files(sample_run, summary):
     childcare = diffs.query("group == 'refusing' and versus == 'customers' and "
                             "attribute == 'childcare' and measure == 'importance'")
     assert childcare["difference"].item() > 3 and childcare["q_value"].item() < 1e-6
+    # segments were built from the importance ratings (the basis): described, not tested;
+    # their performance, and every tier comparison, is tested, and BH runs over those only
+    segments = diffs[diffs["group"].str.match(r".+-\d+$")]
+    own = segments[segments["measure"].isin(["importance", "importance_t2b"])]
+    assert own["basis"].all() and own["p_value"].isna().all() and own["q_value"].isna().all()
+    perf = segments[segments["measure"] == "performance"]
+    assert not perf["basis"].any() and perf["p_value"].notna().any()
+    tiers = diffs[diffs["group"].isin(["soon-to-be", "refusing", "unexplored"])]
+    assert not tiers["basis"].any()
+    tested = diffs["p_value"].notna()
+    np.testing.assert_allclose(diffs.loc[tested, "q_value"],
+                               stats.false_discovery_control(diffs.loc[tested, "p_value"]),
+                               rtol=1e-4, atol=1e-12)
 
 
 def test_value_tiers_only_for_customers(assignments, summary):

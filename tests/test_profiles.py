@@ -11,8 +11,14 @@ import pytest
 from scipy import stats
 
 from noncustomers import DataError, panel_from_frame, parse_schema
-from noncustomers.analytics import segment_profiles
+from noncustomers.analytics import segment_profiles as _segment_profiles
 from noncustomers.analytics.profiles import PROFILE_COLUMNS, kish_n_eff
+
+def segment_profiles(*args, **kwargs):
+    """Every variable tested: these segments are made by hand, not from their basis."""
+    kwargs.setdefault("describe_only", ())
+    return _segment_profiles(*args, **kwargs)
+
 
 # A tiny weighted panel: one basis column (imp_a, code 9 = don't know), a numeric profile
 # column (age) and a text one (kids, one empty answer).
@@ -66,7 +72,7 @@ def cell(table, segment, variable, level=""):
 def test_columns_and_order(tiny_table):
     assert list(tiny_table.columns) == PROFILE_COLUMNS
     assert PROFILE_COLUMNS == ["segment", "variable", "level", "value", "total", "index",
-                               "p_value", "significant"]
+                               "p_value", "significant", "q_value", "basis"]
     # Segments by tier then number (unexplored-1 before unexplored-2 although it comes later in
     # the data); unclassified skipped; variables = basis then profile columns; kids levels by
     # descending total share, the tie no/yes (5/11 each) alphabetically, then maybe (1/11).
@@ -76,7 +82,8 @@ def test_columns_and_order(tiny_table):
                      (seg, "kids", "yes"), (seg, "kids", "maybe")]
     assert list(tiny_table[["segment", "variable", "level"]].itertuples(index=False,
                                                                         name=None)) == expected
-    assert tiny_table["significant"].dtype == bool
+    assert set(tiny_table["significant"]) <= {True, False}  # every row tested here
+    assert not tiny_table["basis"].any()
 
 
 def test_variables_argument_keeps_given_order(tiny):
@@ -350,7 +357,7 @@ def _sample_table() -> pd.DataFrame:
         with threadpool_limits(limits=1):
             result = analyze(panel, map=None, stability_runs=0)  # profiles need no stability
         _SAMPLE["result"] = result
-        _SAMPLE["table"] = segment_profiles(panel, result.tiers, result.segments)
+        _SAMPLE["table"] = _segment_profiles(panel, result.tiers, result.segments)
     return _SAMPLE["table"]
 
 
@@ -366,9 +373,49 @@ def test_sample_panel_young_parents():
                       & table.segment.str.startswith("unexplored-")].set_index("segment")
     parents = childcare.value.idxmax()
     assert childcare.loc[parents, "index"] > 120
-    assert childcare.loc[parents, "significant"]
+    # the segments were built from imp_childcare: described, never tested
+    assert childcare["basis"].all() and childcare["p_value"].isna().all()
+    assert childcare["significant"].isna().all()
     kids = cell(table, parents, "children_at_home", "yes")
-    assert kids["index"] > 100
+    assert kids["index"] > 100 and not kids["basis"] and kids["significant"]
     # every default variable is there: the basis, then age, gender, children_at_home, income
     assert list(dict.fromkeys(table.variable)) == result.panel.basis + [
         "age", "gender", "children_at_home", "income"]
+
+
+def test_a_segment_is_not_tested_on_the_basis_it_was_built_from(tiny):
+    """Default: basis and tier-rule columns described, not tested, and outside BH."""
+    table = _segment_profiles(tiny, TIERS, SEGMENTS)
+    basis = table[table.variable == "imp_a"]
+    assert basis["basis"].all() and basis["p_value"].isna().all()
+    assert basis["q_value"].isna().all() and basis["significant"].isna().all()
+    tested = table[~table["basis"]]
+    assert tested["p_value"].notna().any()
+    # BH over the tested rows only: the same q-values as BH over their p-values alone
+    p = tested["p_value"].dropna()
+    np.testing.assert_allclose(tested.loc[p.index, "q_value"],
+                               stats.false_discovery_control(p, method="bh"))
+
+
+def test_pure_noise_segments_flag_no_independent_profile_variable():
+    """Segments carved out of noise on their basis: the basis is not tested (it would reject
+    on every item), and two profile variables drawn independently of everything stay
+    unflagged, as their q-values no longer ride on the basis's sure rejections."""
+    from noncustomers import analyze
+
+    rng = np.random.default_rng(4)
+    n = 600
+    data = {"rid": [str(i) for i in range(n)], "group": ["x"] * n,
+            "noise_a": rng.normal(0, 1, n), "noise_b": rng.normal(0, 1, n)}
+    for k in range(8):
+        data[f"imp_{k}"] = rng.normal(5, 2, n)
+    schema = UNWEIGHTED_SCHEMA.replace('profile = ["group"]',
+                                       'profile = ["noise_a", "noise_b"]\nk = 3')
+    panel = panel_from_frame(pd.DataFrame(data), parse_schema(schema))
+    result = analyze(panel, seed=0, map=None, stability_runs=0, driver_boot=0)
+    table = result.profiles
+    basis = table[table.variable.str.startswith("imp_")]
+    assert basis["basis"].all() and basis["p_value"].isna().all()
+    noise = table[table.variable.isin(["noise_a", "noise_b"])]
+    assert (~noise["basis"]).all() and noise["p_value"].notna().all()
+    assert not noise["significant"].astype(bool).any()

@@ -8,8 +8,15 @@ One row per (group, versus, attribute, measure):
 - ``p_value``: Welch's t on Kish effective bases for means, the pooled
   two-proportion z on effective bases for the top-box share
   (:mod:`noncustomers.analytics.significance`);
-- ``q_value``: Benjamini-Hochberg across every test of the table;
-- ``index``: 100 x the group's figure / the whole sample's (100 = average).
+- ``q_value``: Benjamini-Hochberg across every test of the table: among the rows
+  with ``q_value < 0.05``, about 5% or fewer are expected to be false discoveries
+  (it controls that share, it does not make any one row "a real difference");
+- ``index``: 100 x the group's figure / the whole sample's (100 = average);
+- ``basis``: true when the group was built from the measure's column (a segment's
+  segmentation basis, or a column a tier rule reads): such a row is described but
+  not tested (``p_value`` and ``q_value`` empty), because a group made to differ on
+  a variable is bound to differ on it, and those sure rejections would loosen the
+  Benjamini-Hochberg threshold for the real tests.
 
 ``versus`` is ``customers`` (every group but customers and their segments) and
 ``rest`` (every respondent not in the group).
@@ -25,10 +32,11 @@ from noncustomers.analytics.weighted import (kish_n_eff, rescale, top_box_indica
                                              weighted_mean)
 from noncustomers.panel import Panel
 
-__all__ = ["DIFFERENCE_COLUMNS", "DIFFERENCE_MEASURES", "attribute_differences"]
+__all__ = ["DIFFERENCE_COLUMNS", "DIFFERENCE_MEASURES", "attribute_differences",
+           "defining_columns"]
 
 DIFFERENCE_COLUMNS = ["group", "versus", "attribute", "measure", "difference", "p_value",
-                      "q_value", "index"]
+                      "q_value", "index", "basis"]
 DIFFERENCE_MEASURES = ("importance", "importance_t2b", "performance")
 
 
@@ -69,6 +77,8 @@ def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
     """
     w = np.asarray(panel.weights, dtype=float)
     cust = masks.get(customers)
+    tier_defining, segment_defining = defining_columns(panel)
+    tier_groups = set(panel.schema.tiers) | {"unclassified"}
     series: dict[tuple[str, str], np.ndarray] = {}
     for name in panel.schema.attributes:
         scale = panel.scales[name]
@@ -95,11 +105,29 @@ def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
                         continue
                     value, diff, p = _test(x[mask], w[mask], x[other_mask], w[other_mask],
                                            measure)
+                    attribute = panel.schema.attributes[name]
+                    column = (attribute.performance if measure == "performance"
+                              else attribute.importance)
+                    defining = tier_defining if group in tier_groups else segment_defining
+                    basis = column in defining
+                    if basis:
+                        p = np.nan  # described, not tested: the group was built from it
                     total = totals[(name, measure)]
                     index = 100.0 * value / total if total and not np.isnan(total) else np.nan
-                    rows.append((group, other, name, measure, diff, p, index))
+                    rows.append((group, other, name, measure, diff, p, index, basis))
     table = pd.DataFrame(rows, columns=["group", "versus", "attribute", "measure", "difference",
-                                        "p_value", "index"])
+                                        "p_value", "index", "basis"])
     table["q_value"] = bh_qvalues(table["p_value"].to_numpy(dtype=float))
     return table[DIFFERENCE_COLUMNS].astype({"difference": float, "p_value": float,
-                                             "q_value": float, "index": float})
+                                             "q_value": float, "index": float, "basis": bool})
+
+
+def defining_columns(panel: Panel) -> tuple[set[str], set[str]]:
+    """Columns that tiers, and segments, were built from: ``(tier rules', segments')``.
+
+    Tiers are defined by the columns their rules read (all rules: the first match wins,
+    so an earlier rule shapes every later tier); segments by those and the segmentation
+    basis.  Tests of a group on its own defining columns are circular.
+    """
+    rules = {column for rule in panel.schema.tiers.values() for column in rule.columns}
+    return rules, rules | set(panel.basis)

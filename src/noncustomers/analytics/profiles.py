@@ -11,11 +11,13 @@ sample, corrected for multiple testing (Benjamini-Hochberg).  See
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from noncustomers.errors import DataError, closest
+from noncustomers.analytics.differences import defining_columns
 from noncustomers.analytics.significance import bh_qvalues, two_proportion_test, welch_test
 from noncustomers.analytics.weighted import kish_n_eff
 from noncustomers.panel import Panel
@@ -24,7 +26,7 @@ from noncustomers.schema import UNCLASSIFIED
 __all__ = ["PROFILE_COLUMNS", "kish_n_eff", "segment_profiles"]
 
 PROFILE_COLUMNS = ["segment", "variable", "level", "value", "total", "index", "p_value",
-                   "significant"]
+                   "significant", "q_value", "basis"]
 
 
 def _ordered_segments(panel: Panel, tiers: np.ndarray, segments: np.ndarray) -> list[str]:
@@ -48,7 +50,8 @@ def _is_numeric(column: pd.Series) -> bool:
 
 
 def segment_profiles(panel: Panel, tiers: pd.Series, segments: pd.Series,
-                     variables: list[str] | None = None, alpha: float = 0.05) -> pd.DataFrame:
+                     variables: list[str] | None = None, alpha: float = 0.05,
+                     describe_only: Iterable[str] | None = None) -> pd.DataFrame:
     r"""Profile every segment against the whole sample, with weighted significance tests.
 
     Parameters
@@ -62,12 +65,16 @@ def segment_profiles(panel: Panel, tiers: pd.Series, segments: pd.Series,
         columns (``panel.basis``) then the profile columns of the schema.
     alpha : float, default 0.05
         False discovery rate for ``significant``.
+    describe_only : iterable of str, optional
+        Variables described but not tested (``basis = True``); default: the columns the
+        segments were built from (:func:`~noncustomers.analytics.differences.defining_columns`).
+        Pass ``()`` to test every variable, e.g. for segments made some other way.
 
     Returns
     -------
     DataFrame
         Columns ``segment, variable, level, value, total, index, p_value,
-        significant`` (see :data:`PROFILE_COLUMNS`).  Rows: segments ordered by
+        significant, q_value, basis`` (see :data:`PROFILE_COLUMNS`).  Rows: segments ordered by
         tier (schema order) then number (``unexplored-1`` before
         ``unexplored-2``; the ``unclassified`` segment is skipped); within a
         segment, variables in the given order; within a categorical variable,
@@ -144,7 +151,13 @@ def segment_profiles(panel: Panel, tiers: pd.Series, segments: pd.Series,
     at most a share ``alpha`` of the flagged cells are expected to be false
     discoveries.  BH keeps far more power than a Bonferroni (family-wise)
     correction, which suits a descriptive table where a few false flags cost
-    little.  ``p_value`` stays the raw, per-cell p.
+    little.  ``p_value`` stays the raw, per-cell p; ``q_value`` is its BH value.
+
+    **No circular tests.**  Segments are built from their basis (and sit in tiers
+    built by the tier rules' columns): a segment is bound to differ from the rest
+    on those variables, and those certain rejections would loosen the BH threshold
+    for every real test.  Such rows have ``basis = True`` and are described but not
+    tested: ``p_value``, ``q_value`` and ``significant`` empty, outside the BH family.
 
     Raises
     ------
@@ -228,11 +241,15 @@ def segment_profiles(panel: Panel, tiers: pd.Series, segments: pd.Series,
     with np.errstate(divide="ignore", invalid="ignore"):
         index = np.where(total != 0, 100.0 * value / total, np.nan)
     table["index"] = index
+    # A segment's own basis (and the tier rules' columns) made it differ: described, not
+    # tested, and kept out of the Benjamini-Hochberg family of the real tests.
+    defining = defining_columns(panel)[1] if describe_only is None else set(describe_only)
+    table["basis"] = table["variable"].isin(defining)
+    table.loc[table["basis"], "p_value"] = np.nan
     p = table["p_value"].to_numpy(dtype=float)
-    tested = ~np.isnan(p)
-    significant = np.zeros(len(table), dtype=bool)
-    if tested.any():
-        significant[tested] = bh_qvalues(p[tested]) < alpha
-    table["significant"] = significant
+    q = bh_qvalues(p)
+    table["q_value"] = q
+    table["significant"] = pd.Series(np.where(np.isnan(p), None, q < alpha), dtype=object,
+                                     index=table.index)
     return table[PROFILE_COLUMNS].astype({"value": float, "total": float, "index": float,
-                                          "p_value": float, "significant": bool})
+                                          "p_value": float, "q_value": float, "basis": bool})

@@ -36,5 +36,8 @@ segment = st.selectbox("Segment", names, key="profile_segment")
 profile = analysis.profiles[analysis.profiles["segment"] == segment].drop(columns="segment")
 st.dataframe(profile.round(3), hide_index=True, width="stretch")
 st.caption("value: weighted mean or share in the segment; total: in the whole sample; index: "
-           "100 = average; significant: differs from the rest of the sample (weighted test, "
-           "Benjamini-Hochberg q < 0.05).")
+           "100 = average. significant: q < 0.05 against the rest of the sample (weighted "
+           "test, Benjamini-Hochberg): among the flagged rows, about 5% or fewer are expected "
+           "to be chance findings; it does not prove any one row. basis: the segment was "
+           "built from this variable, so it is described but not tested (a segment made to "
+           "differ on it always does).")
