@@ -117,7 +117,8 @@ def test_kmeans_segments_of_the_sample_are_stable_and_predictable(panel):
     result = analyze(panel, map=None, stability_runs=5, driver_boot=0)
     summary = result.summary()
     assert all(s["stability_label"] == "stable" for s in summary["segments"].values())
-    row = summary["selection"]["customers"][0]
+    assert summary["selection"]["customers"][0]["k"] == 1  # the structure test (gap)
+    row = summary["selection"]["customers"][1]
     assert {"k", "silhouette", "calinski_harabasz", "stability_ari"} <= set(row)
     again = result.model.predict(result.panel.answers, result.tiers)
     assert (again == result.segments).all()

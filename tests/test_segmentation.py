@@ -54,11 +54,15 @@ def test_auto_k_finds_three_blobs(blobs):
     assert model.n_clusters_ == 3
     assert adjusted_rand_score(y, model.labels_) >= 0.95
     assert model.cluster_centers_.shape == (3, 2)
-    # one selection row per k tried, the chosen k has the best silhouette
-    assert [r["k"] for r in model.selection_] == list(range(2, 9))
-    best = max(model.selection_, key=lambda r: r["silhouette"])
+    # the structure test (k = 1, gap statistic), then one row per k tried; the chosen k has
+    # the best silhouette
+    assert [r["k"] for r in model.selection_] == list(range(1, 9))
+    assert set(model.selection_[0]) == {"k", "gap", "gap_2", "s_2"}
+    assert model.selection_[0]["gap_2"] - model.selection_[0]["s_2"] > model.selection_[0]["gap"]
+    best = max(model.selection_[1:], key=lambda r: r["silhouette"])
     assert best["k"] == 3
-    assert set(model.selection_[0]) == {"k", "silhouette", "calinski_harabasz", "inertia"}
+    assert set(model.selection_[1]) == {"k", "silhouette", "calinski_harabasz", "inertia",
+                                        "too_small"}
 
 
 def test_auto_k_finds_five_blobs_within_k_range():
@@ -67,7 +71,7 @@ def test_auto_k_finds_five_blobs_within_k_range():
     model = AutoKMeans(k_range=(2, 6), random_state=1).fit(X)
     assert model.n_clusters_ == 5
     assert adjusted_rand_score(y, model.labels_) >= 0.95
-    assert [r["k"] for r in model.selection_] == [2, 3, 4, 5, 6]
+    assert [r["k"] for r in model.selection_] == [1, 2, 3, 4, 5, 6]  # 1: the structure test
 
 
 @pytest.mark.parametrize("k", [2, 4, 5])

@@ -336,7 +336,8 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
                   for t in NON_CUSTOMER_TIERS}
     grid, evidence, errc_warnings = errc_grid(gaps, tier_sizes, errc_rules, offered,
                                               {name: a.display for name, a in attrs.items()})
-    warnings = _tier_size_notes(tiers, panel.schema.tier_names) + errc_warnings
+    warnings = (_tier_size_notes(tiers, panel.schema.tier_names) + segmentation.notes
+                + errc_warnings)
     canvas = strategy_canvas(gaps, panel.schema.tier_names, evidence, offered)
     curves = canvas_curves(canvas)
     industry = curves.get(INDUSTRY_CURVE, {})  # both empty without attributes

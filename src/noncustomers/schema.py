@@ -64,7 +64,7 @@ _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segment
 _ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered"}
 _BARRIER_KEYS = {"columns", "multi", "separator", "labels", "missing"}
 RFM_ROLES = ("recency", "frequency", "monetary")
-_SEGMENTATION_KEYS = {"basis", "profile", "k", "method"}
+_SEGMENTATION_KEYS = {"basis", "profile", "k", "method", "min_size", "min_share"}
 METHODS = ("kmeans", "gmm", "latent-class", "hdbscan", "agglomerative")
 
 
@@ -131,6 +131,8 @@ class Schema:
     barriers: Barriers | None = None
     rfm: dict[str, str] = field(default_factory=dict)  # role (recency, ...) -> column
     errc: dict[str, float] = field(default_factory=dict)  # ERRC thresholds (ErrcRules fields)
+    min_size: float = 30.0   # automatic k: every segment's Kish base at least this
+    min_share: float = 0.05  # ... and at least this share of its tier's weight
 
     @property
     def tier_names(self) -> list[str]:
@@ -326,6 +328,15 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
         raise SchemaError(f"{source}: segmentation.k must be \"auto\" or a whole number >= 1, "
                           f"found {k!r}")
 
+    min_size = seg.get("min_size", 30)
+    if not _finite(min_size) or min_size < 1:
+        raise SchemaError(f"{source}: segmentation.min_size must be a number >= 1 (the smallest "
+                          f"effective base of a segment), found {min_size!r}")
+    min_share = seg.get("min_share", 0.05)
+    if not _finite(min_share) or not 0 <= min_share < 0.5:
+        raise SchemaError(f"{source}: segmentation.min_share must be a share from 0 to 0.5, "
+                          f"found {min_share!r}")
+
     method = seg.get("method", "kmeans")
     if method not in METHODS:
         raise SchemaError(f"{source}: segmentation.method '{method}' is not known"
@@ -342,7 +353,8 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
                   basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
                   source=source, sheet=sheet, barriers=_barriers(raw.get("barriers"), source),
-                  rfm=_rfm(raw.get("rfm"), source), errc=_errc(raw.get("errc"), source))
+                  rfm=_rfm(raw.get("rfm"), source), errc=_errc(raw.get("errc"), source),
+                  min_size=float(min_size), min_share=float(min_share))
 
 
 def _errc(raw: Any, source: str) -> dict[str, float]:

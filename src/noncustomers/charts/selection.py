@@ -30,5 +30,10 @@ def plot_k_selection(rows: Sequence[Mapping], tier: str, chosen: int | None = No
         if chosen is not None:
             fig.add_vline(x=chosen, line_dash="dot", line_color="#555", row=1, col=i)
         fig.update_xaxes(title="number of segments (k)", dtick=1, row=1, col=i)
-    return style(fig, f"Choosing the number of segments: {tier}",
-                 f"Dotted line: the k kept ({chosen})" if chosen else None)
+    subtitle = f"Dotted line: the k kept ({chosen})" if chosen else ""
+    test = next((r for r in rows if r.get("k") == 1 and r.get("gap") is not None), None)
+    if test is not None and test.get("gap_2") is not None and test.get("s_2") is not None:
+        clear = test["gap"] < test["gap_2"] - test["s_2"]
+        subtitle += ("; gap statistic: structure found (2 beats 1)" if clear else
+                     "; gap statistic: no clear segments, kept as one")
+    return style(fig, f"Choosing the number of segments: {tier}", subtitle.lstrip("; ") or None)

@@ -24,7 +24,7 @@ from noncustomers.panel import Panel
 from noncustomers.schema import METHODS, UNCLASSIFIED
 from noncustomers.segmentation.estimators import (NOISE, AutoGaussianMixture, AutoKMeans,
                                                   AutoWard, DensitySegmenter, LatentClass)
-from noncustomers.segmentation.stability import (DEFAULT_RUNS, global_stability,
+from noncustomers.segmentation.stability import (DEFAULT_RUNS, UNSTABLE, global_stability,
                                                  segment_stability, weight_params)
 
 __all__ = ["MIN_SEGMENTABLE", "SegmentModel", "Segmentation", "basis_matrix", "make_segmenter",
@@ -35,16 +35,22 @@ MIN_SEGMENT_SIZE = 10  # a fixed k is lowered so that segments average at least 
 GLOBAL_RUNS = 5  # bootstrap partitions per k for global stability (10 pairs)
 
 
-def make_segmenter(method: str, k: int | str, seed: int) -> ClusterMixin:
-    """The estimator behind a method name (see :mod:`noncustomers.segmentation.estimators`)."""
+def make_segmenter(method: str, k: int | str, seed: int, min_size: float = 30.0,
+                   min_share: float = 0.05) -> ClusterMixin:
+    """The estimator behind a method name (see :mod:`noncustomers.segmentation.estimators`).
+
+    ``min_size`` (Kish base) and ``min_share`` (of the tier's weight) bound the segments
+    that automatic k may return.
+    """
+    sizes = {"min_segment_n_eff": min_size, "min_segment_share": min_share}
     if method == "kmeans":
-        return AutoKMeans(n_clusters=k, random_state=seed)
+        return AutoKMeans(n_clusters=k, random_state=seed, **sizes)
     if method == "gmm":
-        return AutoGaussianMixture(n_clusters=k, random_state=seed)
+        return AutoGaussianMixture(n_clusters=k, random_state=seed, **sizes)
     if method == "agglomerative":
-        return AutoWard(n_clusters=k, random_state=seed)
+        return AutoWard(n_clusters=k, random_state=seed, **sizes)
     if method == "latent-class":
-        return LatentClass(n_clusters=k, random_state=seed)
+        return LatentClass(n_clusters=k, random_state=seed, **sizes)
     if method == "hdbscan":
         return DensitySegmenter(random_state=seed)
     raise NoncustomersError(f"segmentation method '{method}' is not known; use one of "
@@ -125,6 +131,8 @@ class Segmentation:
     method: str = "kmeans"
     models: dict[str, ClusterMixin] = field(default_factory=dict)
     """tier -> the fitted clustering estimator (the last step of its pipeline)."""
+    notes: list[str] = field(default_factory=list)
+    """Warnings about the segments: no clear structure, small or unstable segments."""
 
 
 def _names(tier: str, raw: np.ndarray, w: np.ndarray) -> dict:
@@ -179,6 +187,8 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
     selection: dict[str, list[dict]] = {}
     stability: dict[str, float] = {}
     fitted_models: dict[str, ClusterMixin] = {}
+    notes: list[str] = []
+    min_sizes = (panel.schema.min_size, panel.schema.min_share)
     for tier in panel.schema.tier_names:
         rows = np.flatnonzero(tiers.to_numpy() == tier)
         if rows.size == 0:
@@ -192,16 +202,15 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
         tier_k = k
         if clusterer is None and isinstance(k, int) and k > 1 and rows.size < k * MIN_SEGMENT_SIZE:
             tier_k = max(rows.size // MIN_SEGMENT_SIZE, 1)
-            warnings.warn(f"tier '{tier}' has {rows.size} respondents, too few for k = {k} "
-                          f"segments of at least {MIN_SEGMENT_SIZE}; using k = {tier_k}",
-                          UserWarning, stacklevel=2)
+            notes.append(f"tier '{tier}' has {rows.size} respondents, too few for k = {k} "
+                         f"segments of at least {MIN_SEGMENT_SIZE}; using k = {tier_k}")
         if tier_k == 1:
             raw = np.zeros(rows.size, dtype=int)
             model.names[tier] = _names(tier, raw, w)
             labels[rows] = [model.names[tier][0]] * rows.size
             continue
         if clusterer is None:
-            estimator = make_segmenter(method, tier_k, seed)
+            estimator = make_segmenter(method, tier_k, seed, *min_sizes)
         else:
             estimator = clone(clusterer)
             if "random_state" in estimator.get_params():
@@ -213,6 +222,21 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
         fitted_models[tier] = fitted
         raw = np.asarray(fitted.labels_)
         names = _names(tier, raw, w)
+        reason = getattr(fitted, "one_segment_reason_", None)
+        if reason == "no clear structure":
+            notes.append(f"tier '{tier}' shows no clear segments (gap statistic): it is kept "
+                         f"as one segment, {tier}-1")
+        elif reason == "segments too small":
+            notes.append(f"tier '{tier}': every split into 2 or more segments leaves one under "
+                         f"{min_sizes[0]:g} effective respondents or {min_sizes[1]:.0%} of the "
+                         f"tier; it is kept as one segment, {tier}-1")
+        else:
+            for c in np.unique(raw[raw != NOISE]):
+                wk = w[raw == c]
+                if wk.sum() ** 2 / np.dot(wk, wk) < min_sizes[0]:
+                    notes.append(f"segment '{names[int(c)]}' has an effective base of "
+                                 f"{wk.sum() ** 2 / np.dot(wk, wk):.0f} (under "
+                                 f"{min_sizes[0]:g}): its figures are fragile")
         model.names[tier] = names
         labels[rows] = [names[int(c)] for c in raw]
         can_predict = hasattr(fitted, "predict")
@@ -235,6 +259,11 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
             jaccard = segment_stability(refit, X, raw, w,
                                         runs=stability_runs, seed=seed, noise=NOISE)
             stability.update({names[int(c)]: v for c, v in jaccard.items()})
+            for c, v in sorted(jaccard.items()):
+                if names[int(c)] != f"{tier}-noise" and v < UNSTABLE:
+                    notes.append(f"segment '{names[int(c)]}' is unstable (bootstrap Jaccard "
+                                 f"{v:.2f} < {UNSTABLE}): treat it as tentative")
     return Segmentation(pd.Series(labels, index=panel.data.index, name="segment"), selection,
-                        stability, model, method or type(clusterer).__name__, fitted_models)
+                        stability, model, method or type(clusterer).__name__, fitted_models,
+                        notes)
 

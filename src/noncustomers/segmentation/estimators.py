@@ -39,6 +39,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from noncustomers.segmentation.structure import gap_one_segment
+
 __all__ = ["AutoKMeans", "AutoGaussianMixture", "AutoWard", "DensitySegmenter", "LatentClass",
            "partition_criteria"]
 
@@ -72,6 +74,19 @@ def _candidates(n_clusters, k_range, n: int) -> list[int]:
             and n_clusters >= 1:
         return [int(min(n_clusters, n))]
     raise ValueError(f"n_clusters must be 'auto' or an int >= 1, got {n_clusters!r}")
+
+
+def _too_small(labels: np.ndarray, w: np.ndarray | None, min_n_eff: float,
+               min_share: float) -> bool:
+    """True when a segment (noise aside) has a Kish base under ``min_n_eff`` or holds
+    under ``min_share`` of the tier's weight."""
+    w = np.ones(len(labels)) if w is None else w
+    total = w.sum()
+    for label in np.unique(labels[labels != NOISE]):
+        wk = w[labels == label]
+        if wk.sum() / total < min_share or wk.sum() ** 2 / np.dot(wk, wk) < min_n_eff:
+            return True
+    return False
 
 
 def _weighted_rows(w: np.ndarray | None, n: int, max_fit: int, rng) -> np.ndarray | None:
@@ -110,21 +125,37 @@ class _Selecting(ClusterMixin, BaseEstimator):
                                                              replace=False))
         self.selection_ = []
         best = None
+        auto = self.n_clusters == "auto"
+        self.one_segment_reason_ = None
         # One native thread: many small fits gain nothing from OpenMP, and on a busy
         # 2-core machine its threads oversubscribe (measured 53 s vs 1.4 s per run).
         candidates = _candidates(self.n_clusters, self.k_range, n)
         with threadpool_limits(limits=1):
-            for k in candidates:
+            if auto:  # may the answer be one segment? (segmentation/structure.py)
+                structure = gap_one_segment(X, w, seed)
+                self.selection_.append({"k": 1, "gap": structure["gap_1"],
+                                        "gap_2": structure["gap_2"], "s_2": structure["s_2"]})
+                if not structure["structure"]:
+                    self.one_segment_reason_ = "no clear structure"
+            for k in candidates if self.one_segment_reason_ is None else []:
                 model, labels, extra = self._fit_one(X, k, w, seed)
                 # A fixed k needs no criteria (bootstrap refits fit hundreds of these).
                 criteria = partition_criteria(X, labels, sample) if len(candidates) > 1 else {}
                 row = {"k": k, **criteria, **extra}
+                small = auto and k > 1 and _too_small(labels, w, self.min_segment_n_eff,
+                                                      self.min_segment_share)
+                if auto:
+                    row["too_small"] = small
                 self.selection_.append(row)
                 score = row.get(self.criterion, np.nan)
                 score = -np.inf if np.isnan(score) else (-score if self._lower_is_better
                                                          else score)
-                if best is None or score > best[0]:
+                if not small and (best is None or score > best[0]):
                     best = (score, model, labels)
+            if best is None:  # no structure, or every k > 1 leaves a segment too small
+                self.one_segment_reason_ = self.one_segment_reason_ or "segments too small"
+                model, labels, _ = self._fit_one(X, 1, w, seed)
+                best = (np.nan, model, labels)
         _, self.model_, self.labels_ = best
         self.n_clusters_ = int(np.unique(self.labels_[self.labels_ != NOISE]).size)
         return self
@@ -171,7 +202,10 @@ class AutoKMeans(_Selecting):
     """
 
     def __init__(self, n_clusters: int | str = "auto", k_range: tuple[int, int] = (2, 8),
-                 n_init: int = 10, silhouette_sample: int = 2000, random_state=None) -> None:
+                 n_init: int = 10, silhouette_sample: int = 2000, random_state=None,
+                 min_segment_n_eff: float = 30.0, min_segment_share: float = 0.05) -> None:
+        self.min_segment_n_eff = min_segment_n_eff
+        self.min_segment_share = min_segment_share
         self.n_clusters = n_clusters
         self.k_range = k_range
         self.n_init = n_init
@@ -208,7 +242,10 @@ class AutoGaussianMixture(_Selecting):
 
     def __init__(self, n_clusters: int | str = "auto", k_range: tuple[int, int] = (2, 8),
                  covariance_type: str = "diag", max_fit: int = 20_000,
-                 silhouette_sample: int = 2000, random_state=None) -> None:
+                 silhouette_sample: int = 2000, random_state=None,
+                 min_segment_n_eff: float = 30.0, min_segment_share: float = 0.05) -> None:
+        self.min_segment_n_eff = min_segment_n_eff
+        self.min_segment_share = min_segment_share
         self.n_clusters = n_clusters
         self.k_range = k_range
         self.covariance_type = covariance_type
@@ -238,7 +275,10 @@ class AutoWard(_Selecting):
     """
 
     def __init__(self, n_clusters: int | str = "auto", k_range: tuple[int, int] = (2, 8),
-                 max_fit: int = 3000, silhouette_sample: int = 2000, random_state=None) -> None:
+                 max_fit: int = 3000, silhouette_sample: int = 2000, random_state=None,
+                 min_segment_n_eff: float = 30.0, min_segment_share: float = 0.05) -> None:
+        self.min_segment_n_eff = min_segment_n_eff
+        self.min_segment_share = min_segment_share
         self.n_clusters = n_clusters
         self.k_range = k_range
         self.max_fit = max_fit
@@ -334,7 +374,10 @@ class LatentClass(_Selecting):
 
     def __init__(self, n_clusters: int | str = "auto", k_range: tuple[int, int] = (2, 8),
                  max_levels: int = 10, n_init: int = 1, max_iter: int = 300,
-                 silhouette_sample: int = 2000, random_state=None) -> None:
+                 silhouette_sample: int = 2000, random_state=None,
+                 min_segment_n_eff: float = 30.0, min_segment_share: float = 0.05) -> None:
+        self.min_segment_n_eff = min_segment_n_eff
+        self.min_segment_share = min_segment_share
         self.n_clusters = n_clusters
         self.k_range = k_range
         self.max_levels = max_levels

@@ -31,11 +31,14 @@ __all__ = ["DEFAULT_RUNS", "global_stability", "segment_stability", "stability_l
 DEFAULT_RUNS = 10
 
 
+UNSTABLE, DOUBTFUL = 0.6, 0.75  # Hennig (2007): below 0.6 a segment "dissolves"
+
+
 def stability_label(jaccard: float) -> str:
     """Hennig's verdict for a mean bootstrap Jaccard."""
     if np.isnan(jaccard):
         return "unknown"
-    return "unstable" if jaccard < 0.6 else "doubtful" if jaccard < 0.75 else "stable"
+    return "unstable" if jaccard < UNSTABLE else "doubtful" if jaccard < DOUBTFUL else "stable"
 
 
 def _fit_predict(model, X, w, rows, predict_rows) -> np.ndarray:

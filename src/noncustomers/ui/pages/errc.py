@@ -24,7 +24,8 @@ evidence = pd.DataFrame([{"factor": labels.get(name, name), "action": ev["action
 st.dataframe(evidence.round(2), hide_index=True, width="stretch",
              column_config={"why": st.column_config.TextColumn("why", width="large")})
 for message in analysis.warnings:
-    st.warning(message)
+    if message not in analysis.segmentation.notes:  # those are on the Segments page
+        st.warning(message)
 r = analysis.config["errc_rules"]
 st.markdown(
     f"""**How the grid is built** (all on 0-10; *valued* = weighted importance in each

@@ -14,6 +14,9 @@ st.caption(f"Method: {summary['config']['method']}. Stability: mean bootstrap Ja
            f"({summary['config']['stability_runs']} refits; Hennig: ≥ 0.75 stable, 0.6-0.75 "
            "doubtful, < 0.6 unstable).")
 
+for message in analysis.segmentation.notes:  # no clear segments, small or unstable ones
+    st.warning(message)
+
 segments = pd.DataFrame([{"segment": name, **seg} for name, seg in summary["segments"].items()])
 if segments.empty:
     st.info("No segments: the schema has no basis columns or the tiers are too small.")
