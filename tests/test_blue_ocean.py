@@ -578,3 +578,64 @@ def test_drivers_find_the_planted_need():
     assert models["unexplored"]["auc"] > 0.95 and models["unexplored"]["top"][0] == "a"
     again, _ = tier_drivers(panel, tiers, seed=0, n_boot=20)
     pd.testing.assert_frame_equal(table, again)  # seeded
+
+
+# ---- ERRC calls with their uncertainty and their segments -----------------------------------
+
+def _one_factor(perf: float, perf_t2b: float, tiers: dict, perf_interval=(None, None),
+                segments: dict | None = None) -> pd.DataFrame:
+    """A gaps table for one factor: tier -> (importance, lo, hi, t2b); segments likewise
+    with their weighted size."""
+    lo, hi = perf_interval
+    rows = [{"group": "all", "attribute": "f", "importance": 5.0, "performance": perf,
+             "importance_t2b": 5.0, "performance_t2b": perf_t2b,
+             "performance_lo": perf - 0.2 if lo is None else lo,
+             "performance_hi": perf + 0.2 if hi is None else hi, "importance_lo": 4.0,
+             "importance_hi": 6.0, "low_base": False, "weighted_n": 100.0}]
+    for group, (imp, imp_lo, imp_hi, t2b, size) in {**tiers, **(segments or {})}.items():
+        rows.append({"group": group, "attribute": "f", "importance": imp, "performance": np.nan,
+                     "importance_t2b": t2b, "performance_t2b": np.nan, "importance_lo": imp_lo,
+                     "importance_hi": imp_hi, "low_base": False, "weighted_n": size})
+    return pd.DataFrame(rows)
+
+
+TIERS3 = {"soon-to-be": 20.0, "refusing": 30.0, "unexplored": 50.0}
+
+
+def test_a_create_threshold_coin_toss_is_borderline():
+    # every tier rates it 5.92 (interval 5.62-6.22): raise (5.92 - 2 >= 1.5) but the create
+    # threshold 6.0 lies inside the interval, so the call is a coin toss
+    tiers = {t: (5.92, 5.62, 6.22, 5.0, s) for t, s in TIERS3.items()}
+    _, evidence, _ = errc_grid(_one_factor(2.0, 1.0, tiers), TIERS3)
+    ev = evidence["f"]
+    assert ev["action"] == "raise" and ev["confidence"] == "borderline"
+    assert "would make it create" in ev["borderline_because"]
+    # far from every threshold: clear
+    tiers = {t: (8.0, 7.7, 8.3, 8.0, s) for t, s in TIERS3.items()}
+    _, evidence, _ = errc_grid(_one_factor(2.0, 1.0, tiers), TIERS3)
+    assert evidence["f"]["action"] == "create" and evidence["f"]["confidence"] == "clear"
+    assert evidence["f"]["borderline_because"] is None
+
+
+def test_a_near_miss_on_opportunity_is_borderline_too():
+    # opportunity 5.8 + (5.8 - 0) = 11.6 < 12 in every tier; importance 4.5 against 4.0
+    # delivered is not "concentrate here": no call, but 5 more top-box points would make it
+    tiers = {t: (4.5, 4.3, 4.7, 5.8, s) for t, s in TIERS3.items()}
+    _, evidence, _ = errc_grid(_one_factor(4.0, 0.0, tiers), TIERS3)
+    ev = evidence["f"]
+    assert ev["action"] is None and ev["confidence"] == "borderline"
+    assert "top-box importance moved by +0.5 would make it raise" in ev["borderline_because"]
+
+
+def test_segments_that_want_a_factor_the_tier_means_average_away():
+    # tiers rate it 4.5 (nothing to call), but one segment in each tier rates it 7
+    tiers = {t: (4.5, 4.2, 4.8, 3.0, s) for t, s in TIERS3.items()}
+    segments = {"soon-to-be-2": (7.0, 6.0, 8.0, 7.0, 5.0), "refusing-1": (7.2, 6.5, 7.9, 7.5, 9.0),
+                "unexplored-3": (4.0, 3.0, 5.0, 2.0, 20.0)}
+    _, evidence, _ = errc_grid(_one_factor(2.0, 1.0, tiers, segments=segments), TIERS3)
+    ev = evidence["f"]
+    assert ev["action"] is None
+    calls = {c["segment"]: c for c in ev["segment_calls"]}
+    assert set(calls) == {"soon-to-be-2", "refusing-1"}  # unexplored-3 does not want it
+    assert calls["soon-to-be-2"]["call"] == "create"      # 7 >= 6 and delivered 2 < 3.5
+    assert calls["refusing-1"]["share_of_noncustomers"] == pytest.approx(9 / 100)

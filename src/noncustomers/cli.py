@@ -158,9 +158,23 @@ def _report(result) -> list[str]:  # noqa: ANN001 - an Analysis
     summary = result.summary()
     tiers = ", ".join(f"{t} {v['n']}" for t, v in summary["tiers"].items())
     lines = [f"{summary['n']} respondents: {tiers}", f"{len(summary['segments'])} segments"]
-    cells = "; ".join(f"{action} " + ", ".join(e["attribute"] for e in entries)
+    def placed(entry: dict) -> str:
+        borderline = entry["evidence"].get("confidence") == "borderline"
+        return entry["attribute"] + (" (borderline)" if borderline else "")
+
+    cells = "; ".join(f"{action} " + ", ".join(placed(e) for e in entries)
                       for action, entries in summary["errc"].items() if entries)
     lines.append(f"ERRC: {cells or 'nothing placed'}")
+    wanted = []
+    for attribute, evidence in summary["errc_evidence"].items():
+        calls = evidence.get("segment_calls") or []
+        if calls and evidence["action"] not in ("raise", "create"):
+            share = sum(c["share_of_noncustomers"] or 0 for c in calls)
+            wanted.append(f"{attribute} ({', '.join(c['segment'] for c in calls)}: "
+                          f"{_pct(share)} of non-customers)")
+    if wanted:
+        lines.append("segments calling to raise or create what the grid leaves: "
+                     + "; ".join(wanted))
     barriers = summary["commonalities"]["barriers"]
     if barriers:
         top = barriers[0]

@@ -132,74 +132,61 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
     industry = by_group.get("all")
     grid: dict[str, list[dict]] = {action: [] for action in ERRC_ACTIONS}
     evidence: dict[str, dict] = {}
-    cross = (rules.crosshair, rules.crosshair)
     attributes = list(dict.fromkeys(gaps["attribute"])) if len(gaps) else []
+    segments = _segments_of(by_group, tiers)
     for name in attributes:
         is_offered = offered.get(name, True)
         perf = float(industry.loc[name, "performance"]) if industry is not None else np.nan
         perf_t2b = float(industry.loc[name, "performance_t2b"]) if industry is not None else np.nan
+        perf_lo, perf_hi = (float(industry.loc[name].get(key, np.nan)) if industry is not None
+                            else np.nan for key in ("performance_lo", "performance_hi"))
         if not is_offered and np.isnan(perf):
-            perf, perf_t2b = 0.0, 0.0  # not on the market: delivered at zero
-        per_tier: dict[str, dict[str, Any]] = {}
-        raise_reach = reduce_reach = weighted_importance = weight_seen = 0.0
+            perf, perf_t2b, perf_lo, perf_hi = 0.0, 0.0, 0.0, 0.0  # not on the market
+        figures_by_tier: dict[str, dict[str, float]] = {}
+        low_base: dict[str, bool] = {}
         for tier in tiers:
             row = by_group[tier].loc[name] if tier in by_group else None
             imp = float(row["importance"]) if row is not None else np.nan
             if np.isnan(imp):
                 continue
-            imp_t2b = float(row["importance_t2b"])
-            opportunity = (imp_t2b + max(imp_t2b - perf_t2b, 0.0)
-                           if not np.isnan(perf_t2b) else np.nan)
-            quad = quadrant(imp, perf, cross)
-            raises = ((quad == "concentrate here" and imp - perf >= rules.under_delivered)
-                      or opportunity >= rules.high_opportunity)
-            reduces = quad == "possible overkill" and perf - imp >= rules.over_delivered
-            share = tier_sizes[tier] / total
-            raise_reach += share * raises
-            reduce_reach += share * reduces
-            weighted_importance += share * imp
-            weight_seen += share
-            per_tier[tier] = {"importance": _r(imp), "importance_lo": _r(row["importance_lo"]),
-                              "importance_hi": _r(row["importance_hi"]),
-                              "importance_t2b": _r(imp_t2b), "opportunity": _r(opportunity),
-                              "quadrant": quad, "calls_to_raise": bool(raises),
-                              "calls_to_reduce": bool(reduces), "low_base": bool(row["low_base"])}
-        if not per_tier:
+            figures_by_tier[tier] = {"importance": imp,
+                                     "importance_lo": float(row.get("importance_lo", np.nan)),
+                                     "importance_hi": float(row.get("importance_hi", np.nan)),
+                                     "importance_t2b": float(row["importance_t2b"]),
+                                     "share": tier_sizes[tier] / total}
+            low_base[tier] = bool(row.get("low_base", False))
+        if not figures_by_tier:
             continue
-        nc_importance = weighted_importance / weight_seen
-        action, rule = None, "stays as it is: no rule applies"
-        if np.isnan(perf):
-            rule = "not placed: no performance rating of the industry"
-        elif nc_importance >= rules.valued and (perf < rules.hardly_offered or not is_offered):
-            action = "create"
-            rule = (f"non-customers value it ({nc_importance:.1f} >= {rules.valued:g}) and the "
-                    + ("industry does not offer it" if not is_offered else
-                       f"industry hardly offers it ({perf:.1f} < {rules.hardly_offered:g})"))
-        elif (all(t["importance"] < rules.barely_valued for t in per_tier.values())
-              and perf >= rules.delivered):
-            action = "eliminate"
-            rule = (f"every non-customer tier barely values it (importance < "
-                    f"{rules.barely_valued:g}) while the industry delivers it ({perf:.1f} >= "
-                    f"{rules.delivered:g})")
-        elif raise_reach >= rules.reach:
-            action = "raise"
-            rule = (f"tiers holding {raise_reach:.0%} of non-customers want more than the "
-                    f"industry delivers ({perf:.1f})")
-        elif reduce_reach >= rules.reach:
-            action = "reduce"
-            rule = (f"tiers holding {reduce_reach:.0%} of non-customers get more than they "
-                    f"value ({perf:.1f} delivered)")
+        industry_figures = {"performance": perf, "performance_t2b": perf_t2b}
+        decision = _decide(figures_by_tier, industry_figures, is_offered, rules)
+        action, rule = decision["action"], decision["rule"]
+        per_tier = {tier: {"importance": _r(f["importance"]),
+                           "importance_lo": _r(f["importance_lo"]),
+                           "importance_hi": _r(f["importance_hi"]),
+                           "importance_t2b": _r(f["importance_t2b"]),
+                           "opportunity": _r(decision["tiers"][tier]["opportunity"]),
+                           "quadrant": decision["tiers"][tier]["quadrant"],
+                           "calls_to_raise": decision["tiers"][tier]["raises"],
+                           "calls_to_reduce": decision["tiers"][tier]["reduces"],
+                           "low_base": low_base[tier]}
+                    for tier, f in figures_by_tier.items()}
+        because = _borderline(action, figures_by_tier, industry_figures, (perf_lo, perf_hi),
+                              is_offered, rules)
         figures = {
             "action": action,
             "rule": rule,
-            "noncustomer_importance": _r(nc_importance),
+            "noncustomer_importance": _r(decision["noncustomer_importance"]),
             "industry_performance": _r(perf),
             "industry_performance_t2b": _r(perf_t2b),
-            "gap": _r(nc_importance - perf),
+            "gap": _r(decision["noncustomer_importance"] - perf),
             "offered": is_offered,
-            "raise_reach": _r(raise_reach),
-            "reduce_reach": _r(reduce_reach),
+            "raise_reach": _r(decision["raise_reach"]),
+            "reduce_reach": _r(decision["reduce_reach"]),
             "tiers": per_tier,
+            "confidence": "borderline" if because else "clear",
+            "borderline_because": because,
+            "segment_calls": _segment_calls(name, segments, by_group, industry_figures,
+                                            is_offered, rules, total),
         }
         evidence[name] = figures
         if action:
@@ -218,3 +205,143 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
                         "only cuts; loosen under_delivered, high_opportunity or valued to look "
                         "for new value.")
     return grid, evidence, warnings
+
+
+#: How far a figure without an interval may move before a call counts as borderline:
+#: 0.5 points of a 0-10 top-box share (5 percentage points of respondents).
+T2B_BAND = 0.5
+
+
+def _decide(tiers: dict[str, dict[str, float]], industry: dict[str, float], is_offered: bool,
+            rules: ErrcRules) -> dict[str, Any]:
+    """The ERRC call for one attribute from its figures (see the module docstring)."""
+    perf, perf_t2b = industry["performance"], industry["performance_t2b"]
+    cross = (rules.crosshair, rules.crosshair)
+    raise_reach = reduce_reach = weighted = seen = 0.0
+    calls: dict[str, dict[str, Any]] = {}
+    for tier, f in tiers.items():
+        imp, imp_t2b = f["importance"], f["importance_t2b"]
+        opportunity = (imp_t2b + max(imp_t2b - perf_t2b, 0.0) if not np.isnan(perf_t2b)
+                       else np.nan)
+        quad = quadrant(imp, perf, cross)
+        raises = bool((quad == "concentrate here" and imp - perf >= rules.under_delivered)
+                      or opportunity >= rules.high_opportunity)
+        reduces = bool(quad == "possible overkill" and perf - imp >= rules.over_delivered)
+        raise_reach += f["share"] * raises
+        reduce_reach += f["share"] * reduces
+        weighted += f["share"] * imp
+        seen += f["share"]
+        calls[tier] = {"opportunity": opportunity, "quadrant": quad, "raises": raises,
+                       "reduces": reduces}
+    nc_importance = weighted / seen
+    action, rule = None, "stays as it is: no rule applies"
+    if np.isnan(perf):
+        rule = "not placed: no performance rating of the industry"
+    elif nc_importance >= rules.valued and (perf < rules.hardly_offered or not is_offered):
+        action = "create"
+        rule = (f"non-customers value it ({nc_importance:.1f} >= {rules.valued:g}) and the "
+                + ("industry does not offer it" if not is_offered else
+                   f"industry hardly offers it ({perf:.1f} < {rules.hardly_offered:g})"))
+    elif (all(f["importance"] < rules.barely_valued for f in tiers.values())
+          and perf >= rules.delivered):
+        action = "eliminate"
+        rule = (f"every non-customer tier barely values it (importance < "
+                f"{rules.barely_valued:g}) while the industry delivers it ({perf:.1f} >= "
+                f"{rules.delivered:g})")
+    elif raise_reach >= rules.reach:
+        action = "raise"
+        rule = (f"tiers holding {raise_reach:.0%} of non-customers want more than the "
+                f"industry delivers ({perf:.1f})")
+    elif reduce_reach >= rules.reach:
+        action = "reduce"
+        rule = (f"tiers holding {reduce_reach:.0%} of non-customers get more than they "
+                f"value ({perf:.1f} delivered)")
+    return {"action": action, "rule": rule, "noncustomer_importance": nc_importance,
+            "raise_reach": raise_reach, "reduce_reach": reduce_reach, "tiers": calls}
+
+
+def _borderline(action: str | None, tiers: dict[str, dict[str, float]],
+                industry: dict[str, float], perf_interval: tuple[float, float],
+                is_offered: bool, rules: ErrcRules) -> str | None:
+    """Why the call is borderline, or None when it is clear.
+
+    A call is borderline when moving any one figure behind it to either end of its
+    95% interval (a tier's importance, the industry's performance) or by
+    :data:`T2B_BAND` (top-box shares, which feed the opportunity score) changes it.
+    """
+    if np.isnan(industry["performance"]):
+        return None
+    moves: list[tuple[str, dict[str, dict[str, float]], dict[str, float]]] = []
+    for end, value in zip(("low", "high"), perf_interval, strict=True):
+        if not np.isnan(value) and is_offered:
+            moves.append((f"the industry's performance at the {end} end of its interval "
+                          f"({value:.1f})", tiers, {**industry, "performance": value}))
+    for sign in (-1, 1):
+        t2b = float(np.clip(industry["performance_t2b"] + sign * T2B_BAND, 0.0, 10.0))
+        if not np.isnan(t2b) and t2b != industry["performance_t2b"] and is_offered:
+            moves.append(("the industry's top-box performance moved by "
+                          f"{sign * T2B_BAND:+g}", tiers, {**industry, "performance_t2b": t2b}))
+    for tier, f in tiers.items():
+        for end, key in (("low", "importance_lo"), ("high", "importance_hi")):
+            if not np.isnan(f[key]):
+                moved = {**tiers, tier: {**f, "importance": f[key]}}
+                moves.append((f"{tier}'s importance at the {end} end of its interval "
+                              f"({f[key]:.1f})", moved, industry))
+        for sign in (-1, 1):
+            t2b = float(np.clip(f["importance_t2b"] + sign * T2B_BAND, 0.0, 10.0))
+            moved = {**tiers, tier: {**f, "importance_t2b": t2b}}
+            moves.append((f"{tier}'s top-box importance moved by {sign * T2B_BAND:+g}", moved,
+                          industry))
+    for description, moved_tiers, moved_industry in moves:
+        other = _decide(moved_tiers, moved_industry, is_offered, rules)["action"]
+        if other != action:
+            return f"{description} would make it {other or 'stay as it is'}"
+    return None
+
+
+def _segments_of(by_group: dict[str, pd.DataFrame], tiers: list[str]) -> dict[str, str]:
+    """Segment group -> its non-customer tier (groups named ``<tier>-<n>``)."""
+    out = {}
+    for group in by_group:
+        for tier in tiers:
+            suffix = group[len(tier) + 1:] if group.startswith(f"{tier}-") else ""
+            if suffix.isdigit():
+                out[group] = tier
+    return out
+
+
+def _segment_calls(name: str, segments: dict[str, str], by_group: dict[str, pd.DataFrame],
+                   industry: dict[str, float], is_offered: bool, rules: ErrcRules,
+                   total: float) -> list[dict[str, Any]]:
+    """Segments of non-customer tiers whose own importance calls for raising or creating.
+
+    A tier's mean can average away a segment that wants a factor badly (a family segment
+    in every tier); each segment is judged by the tier rules on its own importance
+    against the industry's delivery: ``create`` when it values the factor (>= ``valued``)
+    and the industry hardly offers it, ``raise`` when it calls for raising it.  Its share
+    is of all non-customers (weighted).
+    """
+    perf, perf_t2b = industry["performance"], industry["performance_t2b"]
+    if np.isnan(perf):
+        return []
+    calls = []
+    for segment, tier in segments.items():
+        frame = by_group[segment]
+        if name not in frame.index or np.isnan(frame.loc[name, "importance"]):
+            continue
+        imp = float(frame.loc[name, "importance"])
+        imp_t2b = float(frame.loc[name, "importance_t2b"])
+        opportunity = imp_t2b + max(imp_t2b - perf_t2b, 0.0) if not np.isnan(perf_t2b) else np.nan
+        if imp >= rules.valued and (perf < rules.hardly_offered or not is_offered):
+            call = "create"
+        elif ((quadrant(imp, perf, (rules.crosshair, rules.crosshair)) == "concentrate here"
+               and imp - perf >= rules.under_delivered) or opportunity >= rules.high_opportunity):
+            call = "raise"
+        else:
+            continue
+        calls.append({"segment": segment, "tier": tier, "call": call, "importance": _r(imp),
+                      "opportunity": _r(opportunity),
+                      "share_of_noncustomers": _r(float(frame.loc[name].get("weighted_n", np.nan))
+                                                  / total),
+                      "low_base": bool(frame.loc[name].get("low_base", False))})
+    return calls

@@ -16,13 +16,29 @@ if not analysis.errc_evidence:
 
 show_chart(plot_errc_grid(analysis.errc, labels, analysis.errc_evidence), key="errc")
 
+def _segments(calls: list[dict]) -> str:
+    return ", ".join(f"{c['segment']} ({c['call']}, {c['share_of_noncustomers']:.0%})"
+                     for c in calls)
+
+
 evidence = pd.DataFrame([{"factor": labels.get(name, name), "action": ev["action"] or "keep",
+                          "confidence": ev["confidence"],
                           "valued by non-customers": ev["noncustomer_importance"],
                           "delivered by the industry": ev["industry_performance"],
-                          "gap": ev["gap"], "why": ev["rule"]}
+                          "gap": ev["gap"], "why": ev["rule"]
+                          + (f"; borderline: {ev['borderline_because']}"
+                             if ev["borderline_because"] else ""),
+                          "segments that want more": _segments(ev["segment_calls"])}
                          for name, ev in analysis.errc_evidence.items()])
 st.dataframe(evidence.round(2), hide_index=True, width="stretch",
-             column_config={"why": st.column_config.TextColumn("why", width="large")})
+             column_config={"why": st.column_config.TextColumn("why", width="large"),
+                            "segments that want more": st.column_config.TextColumn(
+                                "segments that want more", width="large")})
+st.caption("confidence: borderline when moving one figure behind the call within its 95% "
+           "interval (or a top-box share by 5 points) would change it. Segments that want "
+           "more: segments of non-customer tiers whose own importance calls for raising or "
+           "creating the factor, with their share of all non-customers; a tier's mean can "
+           "average them away.")
 for message in analysis.warnings:
     if message not in analysis.segmentation.notes:  # those are on the Segments page
         st.warning(message)
