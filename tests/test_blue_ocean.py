@@ -23,7 +23,8 @@ from noncustomers.analytics.commonalities import commonalities, top_commonalitie
 from noncustomers.analytics.differences import DIFFERENCE_COLUMNS, attribute_differences
 from noncustomers.analytics.drivers import permutation_log_loss, tier_drivers
 from noncustomers.analytics.errc import ERRC_ACTIONS, ErrcRules, errc_grid
-from noncustomers.analytics.prize import size_of_prize, unmet_need
+from noncustomers.analytics.prize import (curve_test, market_size, unmet_need,
+                                          weighted_total_interval)
 from noncustomers.analytics.rfm import rfm_scores, value_tier
 from noncustomers.analytics.significance import bh_qvalues
 from noncustomers.analytics.weighted import Z95, share_interval, weighted_quantile_scores
@@ -460,48 +461,106 @@ def test_unmet_need_by_hand():
     assert np.isnan(got[3])
 
 
-def test_size_of_prize_by_hand():
+def test_market_size_by_hand():
     rows = [("c", 1, "c", 5, 5), ("u1", 1, "u", 8, 2), ("u2", 2, "u", 2, 8),
             ("u3", 1, "u", 5, 5), ("u4", 1, "u", None, None)]
     panel, tiers = _panel(PRIZE_SCHEMA, rows, ["id", "w", "t", "imp_a", "imp_b"])
-    prize = size_of_prize(panel, tiers, {"a": 4.0, "b": 6.0}, {"a": 8.0, "b": 3.0}, margin=1.0)
-    # unmet need today 3.2, 1.6, 0.5; with the new curve 0, 4.0, 1.0: only u1 gains >= 1
+    prize = market_size(panel, tiers)
     block = prize["tiers"]["unexplored"]
-    assert (block["n"], block["n_rated"]) == (4, 3)
-    assert block["share"] == pytest.approx(1 / 4)           # weight 1 of 1 + 2 + 1
-    assert block["n_eff"] == pytest.approx(16 / 6)         # (1 + 2 + 1)^2 / (1 + 4 + 1)
-    assert block["low_base"]
-    # Taylor variance 3/2 (0.75^2 + 4 x 0.25^2 + 0.25^2) / 16 = 0.08203125; effective
-    # base 0.1875 / 0.08203125 = 16/7
-    lo, hi = share_interval(0.25, 16 / 7)
-    assert (block["share_lo"], block["share_hi"]) == pytest.approx((lo, hi), abs=1e-6)
-    assert (lo, hi) == pytest.approx(korn_graubard_wilson([1, 0, 0], [1, 2, 1])[1:])
-    assert block["people"] == pytest.approx(0.25 * 5)       # tier weight 1 + 2 + 1 + 1
-    assert block["people_hi"] == pytest.approx(hi * 5, abs=1e-5)
-    assert prize["total"]["share"] == block["share"]
-    assert set(prize["tiers"]) == {"soon-to-be", "refusing", "unexplored"}
-    assert prize["tiers"]["refusing"]["n"] == 0 and prize["tiers"]["refusing"]["share"] is None
-    # a factor with no industry level is left out of both curves, not charged to one side
-    partial = size_of_prize(panel, tiers, {"a": 4.0, "b": float("nan")}, {"a": 8.0, "b": 3.0})
-    assert partial["factors"] == ["a"]
-    # on a alone, unmet need today 8*4/8 = 4, 2*0 = 0, 5*1/5 = 1; new curve 0, 0, 0:
-    # u1 gains 4 and u3 gains 1 (>= 1): weights 1 + 1 of 4
-    assert partial["tiers"]["unexplored"]["share"] == pytest.approx(0.5)
-    # a lower margin: u3's gain is -0.5, still not won; margin 0 keeps only u1
-    assert size_of_prize(panel, tiers, {"a": 4.0, "b": 6.0}, {"a": 8.0, "b": 3.0},
-                         margin=0.0)["tiers"]["unexplored"]["share"] == pytest.approx(0.25)
+    assert (block["n"], block["people"]) == (4, 5.0)  # weights 1 + 2 + 1 + 1
+    # total of w_i d_i = (0, 1, 2, 1, 1); mean 1; n/(n-1) sum (x - 1)^2 = 5/4 x 2 = 2.5
+    half = 1.959963984540054 * 2.5 ** 0.5
+    assert (block["people_lo"], block["people_hi"]) == pytest.approx((5 - half, 5 + half))
+    assert prize["total"]["people"] == 5.0
+    assert prize["tiers"]["refusing"]["people"] == 0.0  # a tier with nobody in it
+    # (1, 0): mean 0.5, 2/1 x (0.25 + 0.25) = 1: 1 +/- 1.96, the lower limit kept at 0
+    assert weighted_total_interval(np.array([1.0, 0.0]), np.ones(2)) == pytest.approx(
+        (1.0, 0.0, 1 + 1.959963984540054))
 
 
-def test_analyze_sizes_a_curve_of_your_own():
+def test_market_size_counts_spend_where_the_schema_maps_it():
+    schema = PRIZE_SCHEMA + "\n[prize]\nspend = \"budget\"\n"
+    rows = [("c", 1, "c", 5, 5, 10), ("u1", 1, "u", 8, 2, 20), ("u2", 2, "u", 2, 8, 30),
+            ("u3", 1, "u", 5, 5, None)]
+    panel, tiers = _panel(schema, rows, ["id", "w", "t", "imp_a", "imp_b", "budget"])
+    block = market_size(panel, tiers)["tiers"]["unexplored"]
+    assert block["spend"] == pytest.approx(1 * 20 + 2 * 30) and block["n_spend"] == 2
+    assert block["spend_lo"] < block["spend"] < block["spend_hi"]
+
+
+def test_curve_test_by_hand():
+    rows = [("c", 1, "c", 5, 5), ("u1", 1, "u", 8, 2), ("u2", 2, "u", 2, 8),
+            ("u3", 1, "u", 5, 5), ("u4", 1, "u", None, None)]
+    panel, tiers = _panel(PRIZE_SCHEMA, rows, ["id", "w", "t", "imp_a", "imp_b"])
+    test = curve_test(panel, tiers, {"a": 4.0, "b": 6.0}, {"a": 8.0, "b": 3.0}, margin=1.0)
+    # unmet need today 3.2, 1.6, 0.5 (u1..u3), with the curve 0, 4.0, 1.0: u1 gains 3.2
+    # (better), u2 loses 2.4 (worse), u3 loses 0.5 (neither); weights 1, 2, 1 of 4 rated
+    assert test["better_served"]["unexplored"] == pytest.approx(0.25)
+    assert test["worse_served"]["unexplored"] == pytest.approx(0.5)
+    assert test["net"]["unexplored"] == pytest.approx(-0.25)
+    # the customer (needs 5, 5): today 0.5, with the curve 1.0: loses 0.5, neither
+    assert test["worse_served"]["customers"] == 0.0
+    assert test["offering_level"] == pytest.approx((8 + 3) / (4 + 6))
+    assert test["resamples"] == 0 and test["better_served"]["unexplored_lo"] is None
+    by_margin = {row["margin"]: row for row in test["sensitivity"]}
+    assert by_margin[0.5]["worse_served"] == pytest.approx(0.75)  # u3's 0.5 counts now
+    assert by_margin[2.0]["better_served"] == pytest.approx(0.25)
+
+
+def test_raising_everything_shows_as_the_expensive_curve():
+    """Over-delivery is free in the unmet need, so a curve at 10 everywhere serves most
+    people better: the offering level is what gives it away."""
+    rng = np.random.default_rng(3)
+    rows = [(str(i), 1.0, "u" if i % 3 else "c", int(rng.integers(0, 11)),
+             int(rng.integers(0, 11))) for i in range(90)]
+    panel, tiers = _panel(PRIZE_SCHEMA, rows, ["id", "w", "t", "imp_a", "imp_b"])
+    industry = {"a": 5.0, "b": 5.0}
+    everything = curve_test(panel, tiers, industry, {"a": 10.0, "b": 10.0})
+    focused = curve_test(panel, tiers, industry, {"a": 8.0, "b": 2.0})
+    assert everything["better_served"]["non-customers"] >= focused["better_served"][
+        "non-customers"]
+    assert everything["offering_level"] == pytest.approx(2.0)
+    assert focused["offering_level"] == pytest.approx(1.0)
+    assert everything["worse_served"]["customers"] == 0.0
+    assert focused["worse_served"]["customers"] > 0  # cutting b costs some customers
+
+
+def test_curve_test_intervals_come_from_resamples_that_rederive_the_curve():
+    rows = [(str(i), 1.0 + (i % 3), "u" if i % 4 else "c", 8 if i % 2 else 3, 4 + i % 5)
+            for i in range(120)]
+    panel, tiers = _panel(PRIZE_SCHEMA, rows, ["id", "w", "t", "imp_a", "imp_b"])
+    calls = []
+
+    def derive(weights):  # a curve that follows the resample: a at its weighted mean need
+        calls.append(weights.copy())
+        ok = ~np.isnan(panel.ratings("a", "importance"))
+        level = float(np.average(panel.ratings("a", "importance")[ok], weights=weights[ok]))
+        return {"a": 4.0, "b": 6.0}, {"a": level, "b": 6.0}
+
+    first = curve_test(panel, tiers, {"a": 4.0, "b": 6.0}, {"a": 5.5, "b": 6.0},
+                       derive=derive, resamples=50, seed=7)
+    assert len(calls) == 50 and first["resamples"] == 50
+    # every resample is a multinomial reweighting of the respondents: n draws in all
+    assert all(np.isclose((w / panel.weights).sum(), len(panel.weights)) for w in calls)
+    block = first["better_served"]
+    assert block["non-customers_lo"] <= block["non-customers_hi"]
+    again = curve_test(panel, tiers, {"a": 4.0, "b": 6.0}, {"a": 5.5, "b": 6.0},
+                       derive=derive, resamples=50, seed=7)
+    assert again == first  # seeded
+
+
+def test_analyze_tests_a_curve_of_your_own_beside_the_grids():
     rows = [("c", 1, "c", 5, 5), ("u1", 1, "u", 8, 2), ("u2", 2, "u", 2, 8),
             ("u3", 1, "u", 5, 5)]
     panel, _ = _panel(PRIZE_SCHEMA, rows, ["id", "w", "t", "imp_a", "imp_b"])
     result = analyze(panel, map=None, k=1, stability_runs=0, driver_boot=0,
-                     curve={"a": 10.0, "b": 10.0}, prize_margin=0.5)
-    assert result.prize["curve_source"] == "user"
-    assert result.prize["curve"] == {"a": 10.0, "b": 10.0}
-    # no performance ratings, so no industry curve to compare with: nothing is sized
-    assert result.prize["factors"] == [] and result.prize["total"]["share"] is None
+                     curve={"a": 10.0, "b": 10.0}, prize_margin=0.5, curve_name="mine",
+                     curve_resamples=5)
+    assert set(result.curves_tested) == {"blue ocean", "mine"}
+    mine = result.curves_tested["mine"]
+    assert mine["curve"] == {"a": 10.0, "b": 10.0}
+    # no performance ratings, so no industry curve to compare with: nothing is compared
+    assert mine["factors"] == [] and mine["better_served"]["non-customers"] is None
     # figures that cannot be computed are null in summary.json, never NaN (invalid JSON)
     json.dumps(result.summary(), allow_nan=False)
     with pytest.raises(ValueError, match="curve names 'c', which is not an attribute"):
@@ -532,7 +591,11 @@ def test_cli_curve_option(write_tiny_panel, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["analyze", str(panel), "--schema", str(schema), "--out", str(out),
                  "--curve", str(curve)]) == 0
-    assert "prize: the user curve wins" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "curve test, curve:" in out_text  # the curve is named after its file
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["curves"]) == {"blue ocean", "curve"}
+    assert summary["curves"]["curve"]["curve"]["price"] == 9.0
     curve.write_text("attribute,level\nprice,x\n")
     assert main(["analyze", str(panel), "--schema", str(schema), "--out", str(tmp_path / "o2"),
                  "--curve", str(curve)]) == 2

@@ -152,7 +152,7 @@ def test_summary_document(summary, assignments):
 
 def test_summary_errc_names_the_planted_story_with_evidence(summary):
     errc = summary["errc"]
-    assert summary["format"] == 2
+    assert summary["format"] == 3
     assert list(errc) == ["eliminate", "reduce", "raise", "create"]
     names = {action: [e["attribute"] for e in entries] for action, entries in errc.items()}
     assert names == {"eliminate": ["spa"], "reduce": ["equipment"],
@@ -180,14 +180,31 @@ def test_summary_commonalities_top_the_planted_shared_barrier(summary, sample_ru
     assert table["low_base"].isna().all() and top["low_base"] == []  # hundreds per tier
 
 
-def test_summary_prize_has_intervals(summary):
+def test_summary_prize_is_the_market_and_the_curve_test_has_intervals(summary, assignments,
+                                                                      gym_panel_path):
     prize = summary["prize"]
-    assert prize["curve_source"] == "blue ocean"
     assert set(prize["tiers"]) == {"soon-to-be", "refusing", "unexplored"}
-    for block in [*prize["tiers"].values(), prize["total"]]:
-        assert 0 < block["share_lo"] < block["share"] < block["share_hi"] < 1
+    panel = pd.read_csv(gym_panel_path)
+    for tier, block in prize["tiers"].items():
+        weights = panel["weight"][assignments["tier"] == tier]
+        assert block["n"] == len(weights)
+        assert block["people"] == pytest.approx(weights.sum(), abs=1e-4)  # weighted people
         assert block["people_lo"] < block["people"] < block["people_hi"]
-    assert prize["curve"]["spa"] == 0.0
+    test = summary["curves"]["blue ocean"]
+    assert test["curve"]["spa"] == 0.0 and test["resamples"] == 200
+    for figure in ("better_served", "worse_served"):
+        for group in ("soon-to-be", "refusing", "unexplored", "non-customers", "customers"):
+            block = test[figure]
+            assert block[f"{group}_lo"] <= block[group] <= block[f"{group}_hi"]
+    # the planted blue ocean serves most non-customers better and nearly none worse
+    assert test["better_served"]["non-customers"] > 0.6
+    assert test["worse_served"]["non-customers"] < 0.01
+    assert 0.9 < test["offering_level"] < 1.2
+    margins = [row["margin"] for row in test["sensitivity"]]
+    assert margins == [0.5, 1.0, 2.0]
+    better = [row["better_served"] for row in test["sensitivity"]]
+    assert better == sorted(better, reverse=True)  # a larger margin counts fewer
+    assert summary["format"] == 3
     assert summary["canvas"]["blue ocean"]["divergence"] > 0
 
 

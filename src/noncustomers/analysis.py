@@ -7,6 +7,7 @@ The CLI writes an Analysis to files; the app draws it; a notebook inspects it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -17,13 +18,15 @@ import pandas as pd
 from sklearn.base import ClusterMixin
 
 from noncustomers.analytics.canvas import (INDUSTRY_CURVE, PROPOSED_CURVE, canvas_curves,
-                                           curve_metrics, strategy_canvas)
+                                           curve_metrics, industry_curve, proposed_curve,
+                                           strategy_canvas)
 from noncustomers.analytics.commonalities import commonalities, top_commonalities
 from noncustomers.analytics.differences import attribute_differences
 from noncustomers.analytics.drivers import tier_drivers
 from noncustomers.analytics.errc import ErrcRules, errc_grid
 from noncustomers.analytics.gaps import LOW_BASE, attribute_gaps, group_masks
-from noncustomers.analytics.prize import DEFAULT_MARGIN, size_of_prize
+from noncustomers.analytics.prize import (DEFAULT_MARGIN, DEFAULT_RESAMPLES, curve_test,
+                                          market_size)
 from noncustomers.analytics.rfm import rfm_scores
 from noncustomers.analytics.weighted import kish_n_eff, taylor_share_interval
 from noncustomers.embedding import map_coordinates
@@ -40,7 +43,7 @@ __all__ = ["Analysis", "analyze", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("assignments.csv", "gaps.csv", "summary.json", "profiles.csv",
                 "differences.csv", "commonalities.csv", "drivers.csv", "canvas.csv")
-SUMMARY_FORMAT = 2  # summary.json layout version; see CHANGELOG.md
+SUMMARY_FORMAT = 3  # summary.json layout version; see CHANGELOG.md
 _DECIMALS = 6
 
 
@@ -70,7 +73,9 @@ class Analysis:
     drivers_models : dict
         tier -> AUC, n and top drivers of its model.
     prize : dict
-        The size of the prize of the proposed curve (:func:`size_of_prize`).
+        The size of the non-customer market (:func:`~noncustomers.analytics.market_size`).
+    curves : dict
+        curve name -> its curve test (:func:`~noncustomers.analytics.curve_test`).
     warnings : list of str
         Findings to read with care (besides the panel's reading notes).
     """
@@ -92,6 +97,7 @@ class Analysis:
     drivers_models: dict[str, dict] = field(default_factory=dict)
     prize: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    curves_tested: dict[str, dict] = field(default_factory=dict)
 
     @property
     def model(self) -> SegmentModel | None:
@@ -183,6 +189,7 @@ class Analysis:
             "drivers": self.drivers_models,
             "canvas": {name: curve_metrics(curve, industry) for name, curve in curves.items()},
             "prize": self.prize,
+            "curves": self.curves_tested,
             "selection": selection,
             "attributes": attributes,
             "config": self.config,
@@ -253,6 +260,25 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[str, bool]):
+    """``derive(weights) -> (industry curve, blue-ocean curve)`` on a re-weighted panel:
+    the gaps of the whole sample and the tiers, the ERRC grid and the proposed curve, as
+    :func:`analyze` derives them (for the curve test's bootstrap)."""
+    order = panel.schema.tier_names
+    values = tiers.to_numpy()
+    masks = {"all": np.ones(len(panel), dtype=bool), **{t: values == t for t in order}}
+
+    def derive(weights: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+        resampled = dataclasses.replace(panel, weights=weights)
+        gaps = attribute_gaps(resampled, masks)
+        sizes = {t: float(weights[values == t].sum()) for t in NON_CUSTOMER_TIERS}
+        _, evidence, _ = errc_grid(gaps, sizes, rules, offered, explain=False)
+        industry = industry_curve(gaps, offered)
+        return industry, proposed_curve(industry, evidence)
+
+    return derive
+
+
 def _tier_size_notes(tiers: pd.Series, names: list[str]) -> list[str]:
     """Warnings for tiers that are empty or hold fewer than SMALL_GROUP respondents."""
     notes = []
@@ -275,7 +301,8 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
             clusterer: ClusterMixin | None = None, errc_rules: ErrcRules | None = None,
             method: str | None = None, stability_runs: int = DEFAULT_RUNS,
             curve: dict[str, float] | None = None, prize_margin: float = DEFAULT_MARGIN,
-            driver_boot: int = 50) -> Analysis:
+            driver_boot: int = 50, curve_name: str = "your curve",
+            curve_resamples: int = DEFAULT_RESAMPLES) -> Analysis:
     """Run the whole pipeline on a validated panel.
 
     Parameters
@@ -299,11 +326,15 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     stability_runs : int
         Bootstrap refits per tier for segment stability (0: not measured).
     curve : dict, optional
-        attribute -> level (0-10): a value curve of your own to size the prize of,
-        instead of the one the ERRC grid proposes; factors left out stay at the
-        industry's level.
+        attribute -> level (0-10): a value curve of your own to test beside the one the
+        ERRC grid proposes; factors left out stay at the industry's level.
     prize_margin : float
-        Points (0-10) by which a curve must cut a respondent's unmet need to win them.
+        Points (0-10) of unmet need a curve must move a respondent by to count as
+        better or worse served (the curve test).
+    curve_name : str
+        The name of ``curve`` in ``summary.json`` ``curves``.
+    curve_resamples : int
+        Bootstrap resamples behind the curve test's intervals (0: none).
     driver_boot : int
         Bootstrap resamples behind the drivers' intervals (0: no intervals).
 
@@ -342,22 +373,36 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     curves = canvas_curves(canvas)
     industry = curves.get(INDUSTRY_CURVE, {})  # both empty without attributes
     proposed = curves.get(PROPOSED_CURVE, {})
+    tested = {PROPOSED_CURVE: proposed}
     if curve is not None:
         unknown = [a for a in curve if a not in attrs]
         if unknown:
             raise ValueError(f"curve names '{unknown[0]}', which is not an attribute of the "
                              f"schema ({', '.join(attrs)})")
-        proposed = {a: float(curve.get(a, level)) for a, level in industry.items()}
-    prize = size_of_prize(panel, tiers, industry, proposed, prize_margin)
-    prize["curve_source"] = "user" if curve is not None else PROPOSED_CURVE
+        if curve_name == PROPOSED_CURVE:
+            raise ValueError(f"curve_name '{PROPOSED_CURVE}' is the ERRC grid's curve")
+        tested[curve_name] = {a: float(curve.get(a, level)) for a, level in industry.items()}
+    rederive = _rederive(panel, tiers, errc_rules, offered)
+    curves_tested = {}
+    for name, levels in tested.items():
+        if name == PROPOSED_CURVE:
+            derive = rederive
+        else:
+            def derive(w, fixed=levels):  # your own curve is given; the industry's is not
+                industry_b, _ = rederive(w)
+                return industry_b, {a: fixed.get(a, v) for a, v in industry_b.items()}
+        curves_tested[name] = curve_test(panel, tiers, industry, levels, prize_margin,
+                                         derive=derive, resamples=curve_resamples, seed=seed)
+    prize = market_size(panel, tiers)
     drivers, driver_models = tier_drivers(panel, tiers, seed=seed, n_boot=driver_boot)
     config = {"seed": seed, "k": panel.schema.k if k is None else k, "map": map,
               "method": segmentation.method, "stability_runs": stability_runs,
               "encoding": dict(getattr(panel, "encoding", {})),
               "errc_rules": errc_rules.as_dict(), "prize_margin": prize_margin,
+              "curve_resamples": curve_resamples,
               "driver_boot": driver_boot, "schema": panel.schema.source,
               "panel": panel.source}
     return Analysis(panel, tiers, segments, coords, gaps, grid, evidence, canvas, segmentation,
                     config, segment_profiles(panel, tiers, segments),
                     attribute_differences(panel, masks), commonalities(panel, tiers),
-                    drivers, driver_models, prize, warnings)
+                    drivers, driver_models, prize, warnings, curves_tested)

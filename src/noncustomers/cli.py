@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from noncustomers.analytics.prize import DEFAULT_MARGIN
+from noncustomers.analytics.prize import DEFAULT_MARGIN, DEFAULT_RESAMPLES
 from noncustomers.errors import NoncustomersError, one_line
 from noncustomers.limits import MAX_SEED
 from noncustomers.schema import METHODS
@@ -99,11 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--save-model", metavar="PATH", default=None,
                      help="also save the fitted model (skops format) for `noncustomers assign`")
     run.add_argument("--curve", metavar="CSV", default=None,
-                     help="size the prize of your own value curve (columns attribute, level "
-                          "on 0-10) instead of the ERRC grid's")
+                     help="also test your own value curve (columns attribute, level on 0-10) "
+                          "beside the ERRC grid's; it is named after the file")
     run.add_argument("--prize-margin", type=float, default=DEFAULT_MARGIN, metavar="POINTS",
-                     help=f"points (0-10) a curve must cut a non-customer's unmet need by to "
-                          f"win them (default {DEFAULT_MARGIN:g})")
+                     help=f"points (0-10) of unmet need a curve must move a respondent by to "
+                          f"count as better or worse served (default {DEFAULT_MARGIN:g})")
+    run.add_argument("--curve-resamples", type=_runs, default=DEFAULT_RESAMPLES, metavar="N",
+                     help=f"bootstrap resamples behind the curve test's intervals (default "
+                          f"{DEFAULT_RESAMPLES}; 0 skips them)")
     run.add_argument("--map", choices=["pca", "umap"], default="pca",
                      help="2-D map method for x, y (default pca: instant; umap costs about a "
                           "minute of numba compilation per process)")
@@ -181,11 +184,24 @@ def _report(result) -> list[str]:  # noqa: ANN001 - an Analysis
         shares = [v for v in top["prevalence"].values() if v is not None]
         lines.append(f"most shared barrier: {top['label']} ({_pct(top['floor'])} to "
                      f"{_pct(max(shares) if shares else None)} of each non-customer tier)")
-    total = summary["prize"]["total"]
-    if total.get("share") is not None:
-        lines.append(f"prize: the {summary['prize']['curve_source']} curve wins "
-                     f"{_pct(total['share'])} of non-customers (95% interval "
-                     f"{_pct(total.get('share_lo'))}-{_pct(total.get('share_hi'))})")
+    total = summary["prize"].get("total", {})
+    if total.get("people") is not None and total["n"]:
+        lines.append(f"prize: {total['people']:,.0f} non-customers (95% interval "
+                     f"{total['people_lo']:,.0f}-{total['people_hi']:,.0f})"
+                     + (f", spending {total['spend']:,.0f}" if total.get("spend") is not None
+                        else ""))
+    for name, test in summary["curves"].items():
+        better, worse = test["better_served"], test["worse_served"]
+        if better.get("non-customers") is None:
+            continue
+        level = test["offering_level"]
+        lines.append(
+            f"curve test, {name}: {_pct(better['non-customers'])} of non-customers better "
+            f"served (95% interval {_pct(better.get('non-customers_lo'))}-"
+            f"{_pct(better.get('non-customers_hi'))}), {_pct(worse['non-customers'])} worse; "
+            f"customers {_pct(better.get('customers'))} better, {_pct(worse.get('customers'))} "
+            f"worse; offering level {'n/a' if level is None else f'{level:.2f}'} x the "
+            "industry's")
     return lines
 
 
@@ -236,7 +252,9 @@ def _analyze(args: argparse.Namespace) -> int:
                      else None)
             result = analyze(panel, seed=args.seed, k=args.k, map=args.map,
                              method=args.method, stability_runs=args.stability_runs,
-                             curve=curve, prize_margin=args.prize_margin)
+                             curve=curve, prize_margin=args.prize_margin,
+                             curve_name=Path(args.curve).stem if args.curve else "your curve",
+                             curve_resamples=args.curve_resamples)
             report = _report(result)
             for name, data in result.files().items():
                 folder.write(name, data)

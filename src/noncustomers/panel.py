@@ -107,6 +107,7 @@ class Panel:
     barriers: pd.DataFrame = field(default_factory=pd.DataFrame)
     barrier_labels: dict[str, str] = field(default_factory=dict)
     rfm: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spend: np.ndarray | None = None  # [prize] spend per respondent (NaN: not given)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -397,6 +398,14 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
     barriers, barrier_labels = _barriers(frame, schema, meta, source)
     rfm = pd.DataFrame({role: _numeric(frame, column, source, id_col, f"rfm.{role}")
                         for role, column in schema.rfm.items()}, index=frame.index)
+    spend = None
+    if schema.prize_spend:
+        spend = _numeric(frame, schema.prize_spend, source, id_col, "prize.spend")
+        negative = np.flatnonzero(spend < 0)
+        if negative.size:
+            i = int(negative[0])
+            raise DataError(f"{source}: column '{schema.prize_spend}' (prize.spend) is "
+                            f"{spend[i]:g} in {_row(frame, id_col, i)}; spend cannot be negative")
 
     notes.extend(_answer_notes(schema, answers, [c for cols in groups.values() for c in cols]))
     for note in notes:
@@ -405,7 +414,7 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
                  notes, labels=dict(meta.labels), value_labels=dict(meta.value_labels),
                  user_missing=dict(meta.user_missing), encoding=encoding,
                  basis_encoded=[c for cols in groups.values() for c in cols], basis_groups=groups,
-                 barriers=barriers, barrier_labels=barrier_labels, rfm=rfm)
+                 barriers=barriers, barrier_labels=barrier_labels, rfm=rfm, spend=spend)
 
 
 def _code_key(value: Any) -> str:

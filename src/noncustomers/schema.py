@@ -60,7 +60,7 @@ NON_CUSTOMER_TIERS: tuple[str, ...] = TIERS[1:]
 UNCLASSIFIED = "unclassified"
 
 _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order",
-             "barriers", "rfm", "errc"}
+             "barriers", "rfm", "errc", "prize"}
 _ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered"}
 _BARRIER_KEYS = {"columns", "multi", "separator", "labels", "missing"}
 RFM_ROLES = ("recency", "frequency", "monetary")
@@ -133,6 +133,7 @@ class Schema:
     errc: dict[str, float] = field(default_factory=dict)  # ERRC thresholds (ErrcRules fields)
     min_size: float = 30.0   # automatic k: every segment's Kish base at least this
     min_share: float = 0.05  # ... and at least this share of its tier's weight
+    prize_spend: str | None = None  # [prize] spend: a spend or budget column
 
     @property
     def tier_names(self) -> list[str]:
@@ -163,6 +164,8 @@ class Schema:
         if self.barriers and self.barriers.multi:
             named.append((self.barriers.multi, "barriers.multi"))
         named.extend((col, f"rfm.{role}") for role, col in self.rfm.items())
+        if self.prize_spend:
+            named.append((self.prize_spend, "prize.spend"))
         for col, role in named:
             if col not in columns:
                 raise SchemaError(f"{self.source}: column '{col}' ({role}) is not in {source}"
@@ -354,7 +357,8 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
                   basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
                   source=source, sheet=sheet, barriers=_barriers(raw.get("barriers"), source),
                   rfm=_rfm(raw.get("rfm"), source), errc=_errc(raw.get("errc"), source),
-                  min_size=float(min_size), min_share=float(min_share))
+                  min_size=float(min_size), min_share=float(min_share),
+                  prize_spend=_prize(raw.get("prize"), source))
 
 
 def _errc(raw: Any, source: str) -> dict[str, float]:
@@ -396,6 +400,16 @@ def _barriers(raw: Any, source: str) -> Barriers | None:
                           "e.g. { barrier_price = \"Too expensive\" }")
     missing = _codes(raw["missing"], "barriers.missing", source) if "missing" in raw else None
     return Barriers(tuple(columns), multi, separator, dict(labels), missing)
+
+
+def _prize(raw: Any, source: str) -> str | None:
+    """``[prize] spend = "column"``: the money each respondent spends or would spend."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: [prize] must be a table such as spend = \"monthly_spend\"")
+    _unknown(raw, {"spend"}, "[prize]", source)
+    return _text(raw["spend"], "prize.spend", source) if "spend" in raw else None
 
 
 def _rfm(raw: Any, source: str) -> dict[str, str]:

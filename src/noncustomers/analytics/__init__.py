@@ -10,7 +10,7 @@ from noncustomers.analytics.differences import attribute_differences
 from noncustomers.analytics.drivers import tier_drivers
 from noncustomers.analytics.errc import ERRC_ACTIONS, ErrcRules, errc_grid
 from noncustomers.analytics.gaps import GAP_COLUMNS, attribute_gaps
-from noncustomers.analytics.prize import size_of_prize
+from noncustomers.analytics.prize import curve_test, market_size
 from noncustomers.analytics.profiles import segment_profiles
 from noncustomers.analytics.rfm import rfm_scores
 from noncustomers.analytics.weighted import (kish_n_eff, rescale, share_interval, top_box_share,
@@ -18,5 +18,5 @@ from noncustomers.analytics.weighted import (kish_n_eff, rescale, share_interval
 
 __all__ = ["ERRC_ACTIONS", "ErrcRules", "GAP_COLUMNS", "attribute_differences", "attribute_gaps",
            "commonalities", "errc_grid", "kish_n_eff", "proposed_curve", "rescale", "rfm_scores",
-           "segment_profiles", "share_interval", "size_of_prize", "strategy_canvas",
+           "segment_profiles", "share_interval", "curve_test", "market_size", "strategy_canvas",
            "tier_drivers", "top_box_share", "weighted_mean"]

@@ -96,8 +96,8 @@ def _r(value: float) -> float | None:
 
 
 def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules = ErrcRules(),
-              offered: dict[str, bool] | None = None, labels: dict[str, str] | None = None
-              ) -> tuple[dict[str, list[dict]], dict[str, dict], list[str]]:
+              offered: dict[str, bool] | None = None, labels: dict[str, str] | None = None,
+              explain: bool = True) -> tuple[dict[str, list[dict]], dict[str, dict], list[str]]:
     """Place attributes in the ERRC grid.
 
     Parameters
@@ -113,6 +113,9 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
         attribute -> False when the industry does not offer it today (schema ``offered``).
     labels : dict, optional
         attribute -> display label.
+    explain : bool
+        False skips ``confidence`` and ``segment_calls`` (bootstrap resamples need only
+        the calls).
 
     Returns
     -------
@@ -170,8 +173,8 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
                            "calls_to_reduce": decision["tiers"][tier]["reduces"],
                            "low_base": low_base[tier]}
                     for tier, f in figures_by_tier.items()}
-        because = _borderline(action, figures_by_tier, industry_figures, (perf_lo, perf_hi),
-                              is_offered, rules)
+        because = (_borderline(action, figures_by_tier, industry_figures, (perf_lo, perf_hi),
+                               is_offered, rules) if explain else None)
         figures = {
             "action": action,
             "rule": rule,
@@ -185,8 +188,8 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
             "tiers": per_tier,
             "confidence": "borderline" if because else "clear",
             "borderline_because": because,
-            "segment_calls": _segment_calls(name, segments, by_group, industry_figures,
-                                            is_offered, rules, total),
+            "segment_calls": (_segment_calls(name, segments, by_group, industry_figures,
+                                             is_offered, rules, total) if explain else []),
         }
         evidence[name] = figures
         if action:

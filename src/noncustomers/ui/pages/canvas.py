@@ -43,20 +43,49 @@ st.dataframe(metrics.rename(columns={"divergence": "divergence from the industry
              hide_index=True, width="stretch")
 
 prize = analysis.prize
-if prize and prize["total"]["share"] is not None:
-    st.subheader("Size of the prize")
-    total = prize["total"]
+total = prize.get("total", {})
+if total.get("people") is not None and total["n"]:
+    st.subheader("The prize: the non-customer market")
     columns = st.columns(1 + len(prize["tiers"]))
-    columns[0].metric("All non-customers won", f"{total['share']:.0%}",
-                      help=f"95% interval {total['share_lo']:.0%}-{total['share_hi']:.0%}")
-    for column, (tier, figures) in zip(columns[1:], prize["tiers"].items()):
-        if figures["share"] is not None:
-            column.metric(tier + (" (low base)" if figures["low_base"] else ""),
-                          f"{figures['share']:.0%}",
-                          help=f"95% interval {figures['share_lo']:.0%}-{figures['share_hi']:.0%}")
-    points = "point" if prize["margin"] == 1 else "points"
-    st.caption(f"A non-customer counts as won when the proposed curve cuts their "
-               f"importance-weighted unmet need by at least {prize['margin']:g} {points} (0-10) "
-               f"against today's industry curve: about {total['people']:,.0f} weighted people "
-               f"(95% interval {total['people_lo']:,.0f}-{total['people_hi']:,.0f}). An upper "
-               "bound to compare curves with, not a sales forecast.")
+    columns[0].metric("All non-customers", f"{total['people']:,.0f}",
+                      help=f"95% interval {total['people_lo']:,.0f}-{total['people_hi']:,.0f}")
+    for column, (tier, figures) in zip(columns[1:], prize["tiers"].items(), strict=True):
+        column.metric(tier, f"{figures['people']:,.0f}",
+                      help=f"95% interval {figures['people_lo']:,.0f}-"
+                           f"{figures['people_hi']:,.0f}")
+    spend = (f" They spend {total['spend']:,.0f} in all ({prize['spend_column']})."
+             if total.get("spend") is not None else "")
+    st.caption("Weighted people in each non-customer tier (people when the weights are "
+               f"grossed up to the population, respondents otherwise).{spend}")
+
+
+def _served(block: dict, group: str) -> str:
+    value, lo, hi = block.get(group), block.get(f"{group}_lo"), block.get(f"{group}_hi")
+    if value is None:
+        return "n/a"
+    return f"{value:.0%}" + (f" ({lo:.0%}-{hi:.0%})" if lo is not None and hi is not None
+                             else "")
+
+
+for name, test in analysis.curves_tested.items():
+    st.subheader(f"Curve test: {name}")
+    groups = [g for g in test["better_served"] if not g.endswith(("_lo", "_hi"))]
+    table = pd.DataFrame([{"group": g, "better served": _served(test["better_served"], g),
+                           "worse served": _served(test["worse_served"], g),
+                           "net": _served(test["net"], g)} for g in groups])
+    st.dataframe(table, hide_index=True, width="stretch")
+    level = test["offering_level"]
+    st.caption(
+        f"A respondent is better (worse) served when the curve lowers (raises) their "
+        f"importance-weighted unmet need by at least {test['margin']:g} points (0-10) against "
+        f"today's industry curve; 95% intervals from {test['resamples']} bootstrap resamples "
+        "that re-derive the ERRC grid and the curve. Offering level: "
+        + ("n/a" if level is None else f"{level:.2f}") + " x the industry's (mean level of "
+        "the curve; above 1 the curve offers more overall, a proxy for cost). Going above "
+        "needs costs nothing in this score, so read the shares beside the offering level.")
+    sensitivity = pd.DataFrame(test["sensitivity"]).rename(columns={
+        "margin": "margin (points)", "better_served": "non-customers better served",
+        "worse_served": "non-customers worse served",
+        "customers_worse_served": "customers worse served"})
+    st.dataframe(sensitivity.style.format({c: "{:.0%}" for c in sensitivity.columns[1:]}),
+                 hide_index=True, width="stretch")
