@@ -4,6 +4,7 @@ the prize and RFM scores."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -702,3 +703,32 @@ def test_segments_that_want_a_factor_the_tier_means_average_away():
     assert set(calls) == {"soon-to-be-2", "refusing-1"}  # unexplored-3 does not want it
     assert calls["soon-to-be-2"]["call"] == "create"      # 7 >= 6 and delivered 2 < 3.5
     assert calls["refusing-1"]["share_of_noncustomers"] == pytest.approx(9 / 100)
+
+
+def test_the_bootstraps_lean_rederivation_matches_the_full_pipeline(gym_panel_path,
+                                                                    gym_schema_path):
+    """The curve test re-derives the curves 200 times through a lean path; on the real
+    weights it must give what attribute_gaps -> errc_grid -> the canvas curves give."""
+    from noncustomers import read_panel
+    from noncustomers.analysis import _rederive
+    from noncustomers.analytics.canvas import industry_curve, proposed_curve
+    from noncustomers.analytics.errc import ErrcRules
+    from noncustomers.analytics.gaps import attribute_gaps
+    from noncustomers.tiers import assign_tiers
+
+    panel = read_panel(gym_panel_path, gym_schema_path)
+    tiers = assign_tiers(panel)
+    offered = {n: a.offered for n, a in panel.schema.attributes.items()}
+    masks = {"all": np.ones(len(panel), bool),
+             **{t: (tiers == t).to_numpy() for t in panel.schema.tier_names}}
+    rng = np.random.default_rng(0)
+    for weights in (panel.weights, panel.weights * rng.integers(0, 3, len(panel))):
+        resampled = dataclasses.replace(panel, weights=weights)
+        sizes = {t: float(weights[(tiers == t).to_numpy()].sum())
+                 for t in ("soon-to-be", "refusing", "unexplored")}
+        _, evidence, _ = errc_grid(attribute_gaps(resampled, masks), sizes, ErrcRules(), offered)
+        industry = industry_curve(attribute_gaps(resampled, masks), offered)
+        lean_industry, lean_curve = _rederive(panel, tiers, ErrcRules(), offered)(weights)
+        assert lean_industry == pytest.approx(industry, rel=1e-12, abs=1e-12)
+        assert lean_curve == pytest.approx(proposed_curve(industry, evidence), rel=1e-12,
+                                           abs=1e-12)

@@ -18,7 +18,8 @@ from noncustomers.charts.theme import HEIGHT, WIDTH, segment_colors
 
 @pytest.fixture(scope="module")
 def result(gym_panel_path, gym_schema_path):
-    return analyze(read_panel(gym_panel_path, gym_schema_path), seed=0, map="pca", driver_boot=0)
+    return analyze(read_panel(gym_panel_path, gym_schema_path), seed=0, map="pca", driver_boot=0,
+                   curve_resamples=20)
 
 
 @pytest.fixture(scope="module")

@@ -98,7 +98,7 @@ def test_every_method_runs_on_the_sample(first_rows, method):
     # the closing note covers k = "auto".
     panel = first_rows
     k = 2 if method == "latent-class" else None
-    result = analyze(panel, method=method, map=None, stability_runs=3, k=k,
+    result = analyze(panel, method=method, map=None, stability_runs=3, k=k, curve_resamples=0,
                      driver_boot=0)  # drivers are tested in test_blue_ocean
     summary = result.summary()
     assert summary["config"]["method"] == method
@@ -114,7 +114,7 @@ def test_every_method_runs_on_the_sample(first_rows, method):
 
 
 def test_kmeans_segments_of_the_sample_are_stable_and_predictable(panel):
-    result = analyze(panel, map=None, stability_runs=5, driver_boot=0)
+    result = analyze(panel, map=None, stability_runs=5, driver_boot=0, curve_resamples=0)
     summary = result.summary()
     assert all(s["stability_label"] == "stable" for s in summary["segments"].values())
     assert summary["selection"]["customers"][0]["k"] == 1  # the structure test (gap)

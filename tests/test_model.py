@@ -24,7 +24,8 @@ def trained(gym_panel_path, gym_schema_path, tmp_path_factory):
     out = tmp_path_factory.mktemp("trained")
     model = out / "gym.model"
     assert main(["analyze", str(gym_panel_path), "--schema", str(gym_schema_path), "--out",
-                 str(out), "--save-model", str(model), "--stability-runs", "0"]) == 0
+                 str(out), "--save-model", str(model), "--stability-runs", "0",
+                 "--curve-resamples", "0"]) == 0
     return out, model
 
 

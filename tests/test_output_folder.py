@@ -31,7 +31,7 @@ RUN_FILES = sorted([*OUTPUT_FILES, MANIFEST])
 
 def run(panel: Path, schema: Path, out: Path, *extra: str) -> int:
     return main(["analyze", str(panel), "--schema", str(schema), "--out", str(out),
-                 "--map", "pca", "--stability-runs", "0", *extra])
+                 "--map", "pca", "--stability-runs", "0", "--curve-resamples", "5", *extra])
 
 
 def one_error_line(capsys) -> str:
@@ -285,9 +285,10 @@ def test_app_downloads_are_the_cli_files_byte_for_byte(gym_panel_path, gym_schem
 
     out = tmp_path / "out"
     assert main(["analyze", str(gym_panel_path), "--schema", str(gym_schema_path), "--out",
-                 str(out), "--map", "pca", "--stability-runs", "0"]) == 0
+                 str(out), "--map", "pca", "--stability-runs", "0", "--curve-resamples",
+                 "10"]) == 0
     files = analyze(read_panel(gym_panel_path, gym_schema_path), seed=0, map="pca",
-                    stability_runs=0).files()
+                    stability_runs=0, curve_resamples=10).files()
     for name in OUTPUT_FILES:
         assert files[name] == (out / name).read_bytes(), name
 

@@ -355,7 +355,8 @@ def _sample_table() -> pd.DataFrame:
 
         panel = read_panel(SAMPLE_DIR / "gym_panel.csv", SAMPLE_DIR / "gym_schema.toml")
         with threadpool_limits(limits=1):
-            result = analyze(panel, map=None, stability_runs=0)  # profiles need no stability
+            result = analyze(panel, map=None, stability_runs=0,  # profiles need no stability
+                             curve_resamples=0)
         _SAMPLE["result"] = result
         _SAMPLE["table"] = _segment_profiles(panel, result.tiers, result.segments)
     return _SAMPLE["table"]
@@ -412,7 +413,8 @@ def test_pure_noise_segments_flag_no_independent_profile_variable():
     schema = UNWEIGHTED_SCHEMA.replace('profile = ["group"]',
                                        'profile = ["noise_a", "noise_b"]\nk = 3')
     panel = panel_from_frame(pd.DataFrame(data), parse_schema(schema))
-    result = analyze(panel, seed=0, map=None, stability_runs=0, driver_boot=0)
+    result = analyze(panel, seed=0, map=None, stability_runs=0, driver_boot=0,
+                      curve_resamples=0)
     table = result.profiles
     basis = table[table.variable.str.startswith("imp_")]
     assert basis["basis"].all() and basis["p_value"].isna().all()

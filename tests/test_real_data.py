@@ -28,7 +28,7 @@ def _with_row_id(source: Path, tmp_path: Path) -> Path:
 
 def test_vacmot_latent_class_is_close_to_the_published_six_segments(tmp_path):
     panel = read_panel(_with_row_id(DATA / "vacmot.csv", tmp_path), EXAMPLES / "vacmot.toml")
-    result = analyze(panel, map=None, stability_runs=0)
+    result = analyze(panel, map=None, stability_runs=0, curve_resamples=0)
     published = pd.read_csv(DATA / "vacmot_published_6_segments.csv").iloc[:, 0]
     assert result.segments.nunique() == 6
     assert adjusted_rand_score(published, result.segments) > 0.6
@@ -37,7 +37,7 @@ def test_vacmot_latent_class_is_close_to_the_published_six_segments(tmp_path):
 def test_mcdonalds_tiers_follow_visit_frequency(tmp_path):
     panel = read_panel(_with_row_id(DATA / "mcdonalds.csv", tmp_path),
                        EXAMPLES / "mcdonalds.toml")
-    result = analyze(panel, map=None, stability_runs=0, k=4)
+    result = analyze(panel, map=None, stability_runs=0, k=4, curve_resamples=0)
     counts = result.tiers.value_counts()
     frequency = panel.data["VisitFrequency"]
     assert counts["refusing"] == (frequency == "Never").sum()
