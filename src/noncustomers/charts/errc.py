@@ -55,7 +55,9 @@ def plot_errc_grid(errc: Mapping[str, Sequence[str | Mapping]], labels: Mapping[
             if "noncustomer_importance" in ev:
                 figures = (f"<br>   <span style='font-size:14px;color:#555'>valued "
                            f"{ev['noncustomer_importance']:.1f} · delivered "
-                           f"{ev['industry_performance']:.1f}</span>")
+                           f"{ev['industry_performance']:.1f}"
+                           + (" · <b>borderline</b>" if ev.get("confidence") == "borderline"
+                              else "") + "</span>")
             lines.append(f"• {labels.get(name, name)}{figures}")
         body = "<br>".join(lines) if lines else "<span style='color:#888'>nothing found</span>"
         fig.add_annotation(x=x0 + 0.03, y=y0 + 0.28, xanchor="left", yanchor="top", align="left",

@@ -63,7 +63,7 @@ def _served(block: dict, group: str) -> str:
     value, lo, hi = block.get(group), block.get(f"{group}_lo"), block.get(f"{group}_hi")
     if value is None:
         return "n/a"
-    return f"{value:.0%}" + (f" ({lo:.0%}-{hi:.0%})" if lo is not None and hi is not None
+    return f"{value:.0%}" + (f" ({lo:.0%} to {hi:.0%})" if lo is not None and hi is not None
                              else "")
 
 
@@ -77,7 +77,8 @@ for name, test in analysis.curves_tested.items():
     level = test["offering_level"]
     st.caption(
         f"A respondent is better (worse) served when the curve lowers (raises) their "
-        f"importance-weighted unmet need by at least {test['margin']:g} points (0-10) against "
+        f"importance-weighted unmet need by at least {test['margin']:g} "
+        f"point{'' if test['margin'] == 1 else 's'} (0-10) against "
         f"today's industry curve; 95% intervals from {test['resamples']} bootstrap resamples "
         "that re-derive the ERRC grid and the curve. Offering level: "
         + ("n/a" if level is None else f"{level:.2f}") + " x the industry's (mean level of "
@@ -87,5 +88,6 @@ for name, test in analysis.curves_tested.items():
         "margin": "margin (points)", "better_served": "non-customers better served",
         "worse_served": "non-customers worse served",
         "customers_worse_served": "customers worse served"})
-    st.dataframe(sensitivity.style.format({c: "{:.0%}" for c in sensitivity.columns[1:]}),
+    st.dataframe(sensitivity.style.format({"margin (points)": "{:g}",
+                                           **{c: "{:.0%}" for c in sensitivity.columns[1:]}}),
                  hide_index=True, width="stretch")

@@ -34,6 +34,16 @@ st.dataframe(evidence.round(2), hide_index=True, width="stretch",
              column_config={"why": st.column_config.TextColumn("why", width="large"),
                             "segments that want more": st.column_config.TextColumn(
                                 "segments that want more", width="large")})
+wanted = pd.DataFrame([{"factor": labels.get(name, name), "grid": ev["action"] or "keep",
+                        "segment": c["segment"], "calls to": c["call"],
+                        "importance": c["importance"],
+                        "share of non-customers": f"{c['share_of_noncustomers']:.0%}"
+                        + (" (low base)" if c["low_base"] else "")}
+                       for name, ev in analysis.errc_evidence.items()
+                       for c in ev["segment_calls"] if ev["action"] not in ("raise", "create")])
+if not wanted.empty:
+    st.subheader("Segments that want more than the grid gives")
+    st.dataframe(wanted, hide_index=True, width="stretch")
 st.caption("confidence: borderline when moving one figure behind the call within its 95% "
            "interval (or a top-box share by 5 points) would change it. Segments that want "
            "more: segments of non-customer tiers whose own importance calls for raising or "

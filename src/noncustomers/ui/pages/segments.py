@@ -37,7 +37,14 @@ st.subheader("Profile of a segment")
 names = list(summary["segments"])
 segment = st.selectbox("Segment", names, key="profile_segment")
 profile = analysis.profiles[analysis.profiles["segment"] == segment].drop(columns="segment")
-st.dataframe(profile.round(3), hide_index=True, width="stretch")
+shown = profile.drop(columns=["basis"]).round(3).astype({"p_value": object, "q_value": object})
+untested = profile["basis"].to_numpy()
+shown["significant"] = ["not tested (basis)" if basis else ("yes" if flag else "no")
+                        for basis, flag in zip(untested, profile["significant"], strict=True)]
+for column in ("p_value", "q_value"):
+    shown[column] = ["" if basis or pd.isna(v) else f"{v:.3g}"
+                     for basis, v in zip(untested, profile[column], strict=True)]
+st.dataframe(shown, hide_index=True, width="stretch")
 st.caption("value: weighted mean or share in the segment; total: in the whole sample; index: "
            "100 = average. significant: q < 0.05 against the rest of the sample (weighted "
            "test, Benjamini-Hochberg): among the flagged rows, about 5% or fewer are expected "
