@@ -410,7 +410,10 @@ class LatentClass(_Selecting):
         if hasattr(self, "levels_"):
             del self.levels_
         self.measurement_, self._codes = self._measurement(X)
-        return super().fit(X, y, sample_weight)
+        try:
+            return super().fit(X, y, sample_weight)
+        finally:
+            del self._codes  # the training answers: never kept in a fitted (saved) model
 
     def _fit_one(self, X, k, w, seed):
         from stepmix.stepmix import StepMix
