@@ -6,7 +6,6 @@ Screenshots land in the pytest tmp dir for a human to look at.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys

@@ -6,7 +6,6 @@ import shutil
 import struct
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from noncustomers import analyze, read_panel
