@@ -138,6 +138,15 @@ def test_a_bad_save_model_path_fails_before_any_work_and_names_the_option(
     assert not out.exists() and staging_left(tmp_path) == []
 
 
+def test_a_model_in_a_subfolder_of_the_output_is_refused_before_any_work(write_tiny_panel,
+                                                                        tmp_path, capsys):
+    panel, schema = write_tiny_panel()
+    out = tmp_path / "out"
+    assert run(panel, schema, out, "--save-model", str(out / "models" / "tiny.model")) == 2
+    assert "is in a subfolder of --out" in one_error_line(capsys)
+    assert not out.exists() and staging_left(tmp_path) == []
+
+
 def test_a_model_that_cannot_be_written_leaves_no_output(write_tiny_panel, tmp_path, capsys,
                                                          monkeypatch):
     """The model fails after the analysis: the output folder does not appear either."""

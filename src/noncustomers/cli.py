@@ -238,6 +238,11 @@ def _analyze(args: argparse.Namespace) -> int:
     out = Path(args.out)
     model_path = Path(args.save_model) if args.save_model else None
     model_inside = model_path is not None and _inside(model_path, out)
+    if (model_path is not None and not model_inside
+            and out.resolve() in model_path.resolve().parents):
+        raise NoncustomersError(f"--save-model '{model_path}' is in a subfolder of --out "
+                                f"'{out}'; put it directly in --out (part of the run) or "
+                                "outside it")
     folder = OutputFolder(out, replaceable=OUTPUT_FILES + ((model_path.name,) if model_inside
                                                            else ()))
     if model_path is not None:
