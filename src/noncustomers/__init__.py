@@ -13,7 +13,8 @@ from noncustomers.embedding import map_coordinates
 from noncustomers.errors import DataError, NoncustomersError, RuleError, SchemaError
 from noncustomers.panel import Panel, panel_from_frame, read_panel
 from noncustomers.rules import parse_rule
-from noncustomers.schema import NON_CUSTOMER_TIERS, TIERS, Schema, load_schema, parse_schema
+from noncustomers.schema import Schema, load_schema, parse_schema
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS, TIERS
 from noncustomers.segmentation import AutoKMeans, segment_tiers
 from noncustomers.tiers import assign_tiers
 

@@ -32,7 +32,7 @@ from noncustomers.analytics.weighted import (kish_n_eff, rescale, taylor_share_i
 from noncustomers.embedding import map_coordinates
 from noncustomers.limits import MAX_SEED, SMALL_GROUP
 from noncustomers.panel import Panel
-from noncustomers.schema import NON_CUSTOMER_TIERS, UNCLASSIFIED
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS, UNCLASSIFIED, is_noise
 from noncustomers.analytics.profiles import segment_profiles
 from noncustomers.segmentation import (SegmentModel, Segmentation, basis_matrix, segment_tiers,
                                        stability_label, standardize_basis)
@@ -162,7 +162,7 @@ class Analysis:
                                  "share_of_tier_hi": round(hi, _DECIMALS),
                                  "n_eff": round(seg_n_eff, _DECIMALS),
                                  "low_base": bool(seg_n_eff < LOW_BASE)}
-            if seg.endswith("-noise"):  # HDBSCAN's unassigned points: not a segment to judge
+            if is_noise(seg):  # HDBSCAN's unassigned points: not a segment to judge
                 segments_out[seg].update(stability=None, stability_label="noise")
             elif seg in self.segmentation.stability:
                 jaccard = self.segmentation.stability[seg]

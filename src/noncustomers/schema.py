@@ -51,13 +51,11 @@ from typing import Any
 
 from noncustomers.errors import SchemaError, closest
 from noncustomers.rules import Rule, parse_rule
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS, TIERS, UNCLASSIFIED  # re-exported
 
 __all__ = ["RFM_ROLES", "Barriers", "METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED", "Attribute", "Schema", "load_schema",
            "parse_schema"]
 
-TIERS: tuple[str, ...] = ("customers", "soon-to-be", "refusing", "unexplored")
-NON_CUSTOMER_TIERS: tuple[str, ...] = TIERS[1:]
-UNCLASSIFIED = "unclassified"
 
 _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order",
              "barriers", "rfm", "errc", "prize"}

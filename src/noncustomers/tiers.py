@@ -7,7 +7,7 @@ import pandas as pd
 
 from noncustomers.errors import RuleError
 from noncustomers.panel import Panel
-from noncustomers.schema import UNCLASSIFIED
+from noncustomers.vocabulary import UNCLASSIFIED
 
 __all__ = ["assign_tiers"]
 

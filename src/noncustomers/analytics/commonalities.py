@@ -31,7 +31,7 @@ from noncustomers.analytics.gaps import LOW_BASE
 from noncustomers.analytics.weighted import (kish_n_eff, taylor_share_interval, top_box_indicator,
                                              weighted_mean)
 from noncustomers.panel import Panel
-from noncustomers.schema import NON_CUSTOMER_TIERS
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 
 __all__ = ["COMMONALITY_COLUMNS", "HIGH_PREVALENCE", "commonalities", "top_commonalities"]
 

@@ -28,7 +28,7 @@ from sklearn.metrics import roc_auc_score
 
 from noncustomers.analytics.prize import needs_matrix
 from noncustomers.panel import Panel
-from noncustomers.schema import NON_CUSTOMER_TIERS
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 
 __all__ = ["DRIVER_COLUMNS", "permutation_log_loss", "tier_drivers"]
 

@@ -39,7 +39,7 @@ import pandas as pd
 
 from noncustomers.analytics.gaps import quadrant
 from noncustomers.errors import SchemaError, closest
-from noncustomers.schema import NON_CUSTOMER_TIERS
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS, is_noise, segment_tier
 
 __all__ = ["ERRC_ACTIONS", "ErrcRules", "errc_grid"]
 
@@ -306,10 +306,9 @@ def _segments_of(by_group: dict[str, pd.DataFrame], tiers: list[str]) -> dict[st
     """Segment group -> its non-customer tier (groups named ``<tier>-<n>``)."""
     out = {}
     for group in by_group:
-        for tier in tiers:
-            suffix = group[len(tier) + 1:] if group.startswith(f"{tier}-") else ""
-            if suffix.isdigit():
-                out[group] = tier
+        tier = segment_tier(group, tiers)
+        if tier is not None and not is_noise(group):
+            out[group] = tier
     return out
 
 

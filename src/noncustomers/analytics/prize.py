@@ -49,7 +49,7 @@ import pandas as pd
 
 from noncustomers.analytics.weighted import Z95, rescale
 from noncustomers.panel import Panel
-from noncustomers.schema import NON_CUSTOMER_TIERS
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 
 __all__ = ["DEFAULT_MARGIN", "DEFAULT_RESAMPLES", "MARGINS", "curve_test", "market_size",
            "needs_matrix", "unmet_need", "weighted_total_interval"]

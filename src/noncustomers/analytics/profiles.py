@@ -21,7 +21,7 @@ from noncustomers.analytics.differences import defining_columns
 from noncustomers.analytics.significance import bh_qvalues, two_proportion_test, welch_test
 from noncustomers.analytics.weighted import kish_n_eff
 from noncustomers.panel import Panel
-from noncustomers.schema import UNCLASSIFIED
+from noncustomers.vocabulary import UNCLASSIFIED
 
 __all__ = ["PROFILE_COLUMNS", "kish_n_eff", "segment_profiles"]
 

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from noncustomers.charts.theme import style, tier_color
-from noncustomers.schema import NON_CUSTOMER_TIERS
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 
 __all__ = ["plot_commonalities"]
 

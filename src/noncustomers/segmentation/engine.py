@@ -21,7 +21,8 @@ from sklearn.preprocessing import StandardScaler
 
 from noncustomers.errors import NoncustomersError
 from noncustomers.panel import Panel
-from noncustomers.schema import METHODS, UNCLASSIFIED
+from noncustomers.schema import METHODS
+from noncustomers.vocabulary import UNCLASSIFIED, is_noise, segment_name
 from noncustomers.segmentation.estimators import (NOISE, AutoGaussianMixture, AutoKMeans,
                                                   AutoWard, DensitySegmenter, LatentClass)
 from noncustomers.segmentation.stability import (DEFAULT_RUNS, UNSTABLE, global_stability,
@@ -116,7 +117,7 @@ class SegmentModel:
             pipeline = self.pipelines.get(tier)
             raw = (pipeline.predict(X[rows]) if pipeline is not None
                    else np.zeros(rows.size, dtype=int))
-            out[rows] = [names.get(int(r), f"{tier}-noise") for r in raw]
+            out[rows] = [names.get(int(r), segment_name(tier, None)) for r in raw]
         return pd.Series(out, index=basis.index, name="segment")
 
 
@@ -140,8 +141,8 @@ def _names(tier: str, raw: np.ndarray, w: np.ndarray) -> dict:
     clusters = [c for c in dict.fromkeys(raw.tolist()) if c != NOISE]
     sizes = {c: w[raw == c].sum() for c in clusters}
     ranked = sorted(clusters, key=lambda c: -sizes[c])
-    names = {int(c): f"{tier}-{i + 1}" for i, c in enumerate(ranked)}
-    names[NOISE] = f"{tier}-noise"
+    names = {int(c): segment_name(tier, i + 1) for i, c in enumerate(ranked)}
+    names[NOISE] = segment_name(tier, None)
     return names
 
 
@@ -260,7 +261,7 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
                                         runs=stability_runs, seed=seed, noise=NOISE)
             stability.update({names[int(c)]: v for c, v in jaccard.items()})
             for c, v in sorted(jaccard.items()):
-                if names[int(c)] != f"{tier}-noise" and v < UNSTABLE:
+                if not is_noise(names[int(c)]) and v < UNSTABLE:
                     notes.append(f"segment '{names[int(c)]}' is unstable (bootstrap Jaccard "
                                  f"{v:.2f} < {UNSTABLE}): treat it as tentative")
     return Segmentation(pd.Series(labels, index=panel.data.index, name="segment"), selection,

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from noncustomers.charts import plot_tier_sizes
-from noncustomers.schema import NON_CUSTOMER_TIERS
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 from noncustomers.ui import state
 from noncustomers.ui.widgets import show_chart
 

@@ -1,0 +1,49 @@
+"""The shared words of the toolkit, at the bottom of the house: tiers and segment names.
+
+Every module that speaks of tiers or segments takes the words from here (the schema
+reader, the analytics, the charts, the app), so a name is defined once and nothing
+needs the schema reader just to say "unexplored".
+
+Segments are named ``<tier>-<n>``, ``n`` from 1 by descending weighted size, and
+``<tier>-noise`` for respondents a density method leaves unassigned.
+"""
+
+from __future__ import annotations
+
+__all__ = ["NON_CUSTOMER_TIERS", "NOISE_SUFFIX", "TIERS", "UNCLASSIFIED", "is_noise",
+           "segment_name", "segment_tier"]
+
+#: The tiers of Kim & Mauborgne, customers first, then the three non-customer tiers
+#: from nearest to farthest.
+TIERS: tuple[str, ...] = ("customers", "soon-to-be", "refusing", "unexplored")
+NON_CUSTOMER_TIERS: tuple[str, ...] = TIERS[1:]
+#: The tier (and segment) of a respondent that no tier rule matches: reported, never dropped.
+UNCLASSIFIED = "unclassified"
+NOISE_SUFFIX = "noise"
+
+
+def segment_name(tier: str, number: int | None) -> str:
+    """``<tier>-<number>``, or ``<tier>-noise`` for ``number=None``.
+
+    >>> segment_name("refusing", 2), segment_name("refusing", None)
+    ('refusing-2', 'refusing-noise')
+    """
+    return f"{tier}-{NOISE_SUFFIX if number is None else number}"
+
+
+def segment_tier(segment: str, tiers: tuple[str, ...] | list[str] = TIERS) -> str | None:
+    """The tier of a segment name (``refusing-2`` -> ``refusing``); None for any other name.
+
+    >>> segment_tier("soon-to-be-10"), segment_tier("soon-to-be"), segment_tier("all")
+    ('soon-to-be', None, None)
+    """
+    for tier in tiers:
+        suffix = segment[len(tier) + 1:] if segment.startswith(f"{tier}-") else ""
+        if suffix.isdigit() or suffix == NOISE_SUFFIX:
+            return tier
+    return None
+
+
+def is_noise(segment: str) -> bool:
+    """True for a ``<tier>-noise`` segment."""
+    return segment.endswith(f"-{NOISE_SUFFIX}")
