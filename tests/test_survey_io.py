@@ -166,8 +166,12 @@ def test_sav_labelled_rating_scores_its_codes(tmp_path):
                                                               3: "Somewhat", 4: "Much",
                                                               5: "Very much", 9: "Don't know"}})
     assert read_table(path)["imp_price"].iloc[0] == "Very much"
+    # written without the other columns' labels: the tier rules are dry-run against the
+    # data when it is read, so this panel gets rules it can answer
     schema = SAV_SCHEMA.replace(', scale = [1, 5] }', ' }').replace(
-        'basis = ["bought", "freq", "carrier", "imp_price"]', 'basis = ["imp_price"]')
+        'basis = ["bought", "freq", "carrier", "imp_price"]', 'basis = ["imp_price"]').replace(
+        "customers = \"bought == 'Selected'\"", "customers = \"bought == 1\"").replace(
+        "refusing  = \"bought == 'Not selected' and freq >= 'Sometimes'\"", "")
     with pytest.warns(UserWarning, match=r"attribute 'price' has no scale; using the range of "
                                          r"its value labels and answers \[1, 5\]"):
         panel = read_panel(path, parse_schema(schema))

@@ -147,8 +147,17 @@ def _signals_unwind() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _fail(message: object) -> int:
-    print(f"noncustomers: error: {one_line(str(message))}", file=sys.stderr)
+MAX_PROBLEM_LINES = 20
+
+
+def _fail(error: object) -> int:
+    """One line per problem on stderr (at most 20, then how many more); exit code 2."""
+    problems = getattr(error, "problems", None) or [error]
+    for problem in problems[:MAX_PROBLEM_LINES]:
+        print(f"noncustomers: error: {one_line(str(problem))}", file=sys.stderr)
+    if len(problems) > MAX_PROBLEM_LINES:
+        print(f"noncustomers: error: ... and {len(problems) - MAX_PROBLEM_LINES} more problems",
+              file=sys.stderr)
     return 2
 
 

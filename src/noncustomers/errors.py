@@ -11,7 +11,8 @@ import difflib
 import re
 from collections.abc import Iterable
 
-__all__ = ["NoncustomersError", "SchemaError", "RuleError", "DataError", "closest", "one_line"]
+__all__ = ["DataError", "NoncustomersError", "Problems", "RuleError", "SchemaError", "closest",
+           "collect_problems", "one_line"]
 
 
 _LONG_RUN = re.compile(r"[^\s']{201,}")
@@ -55,6 +56,62 @@ class RuleError(SchemaError):
 
 class DataError(NoncustomersError):
     """The panel file is unreadable or its values break the schema."""
+
+
+class Problems(SchemaError, DataError):
+    """Several independent problems of one input, reported together (pandera's "lazy"
+    validation): ``problems`` holds one :class:`NoncustomersError` per problem, each one
+    sentence naming its file, column, row or rule.  A single problem is never wrapped:
+    it is raised as itself.  (A subclass of both SchemaError and DataError, so code that
+    catches either still catches it.)"""
+
+    def __init__(self, problems: list[NoncustomersError]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problems: " + " | ".join(
+            str(p) for p in self.problems[:3]) + (" | ..." if len(self.problems) > 3 else ""))
+
+
+class collect_problems:  # noqa: N801 - used as a verb: ``with problems.check(): ...``
+    """Gather the problems of independent checks, then raise them all at once.
+
+    >>> problems = collect_problems()
+    >>> with problems.check():
+    ...     raise SchemaError("s.toml: one")
+    >>> with problems.check():
+    ...     raise SchemaError("s.toml: two")
+    >>> problems.raise_if_any()
+    Traceback (most recent call last):
+    noncustomers.errors.Problems: 2 problems: s.toml: one | s.toml: two
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[NoncustomersError] = []
+
+    def check(self) -> "_Check":
+        return _Check(self)
+
+    def raise_if_any(self) -> None:
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            raise Problems(self.problems)
+
+
+class _Check:
+    def __init__(self, owner: collect_problems) -> None:
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:  # noqa: ANN001
+        if isinstance(exc, Problems):
+            self.owner.problems.extend(exc.problems)
+            return True
+        if isinstance(exc, NoncustomersError):
+            self.owner.problems.append(exc)
+            return True
+        return False
 
 
 def closest(name: str, candidates: Iterable[str]) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from noncustomers.errors import DataError, SchemaError
+from noncustomers.errors import DataError, RuleError, SchemaError, collect_problems
 from noncustomers.io import SurveyMeta, read_survey
 from noncustomers.limits import MAX_WEIGHT, MIN_WEIGHT
 from noncustomers.schema import Attribute, Schema, load_schema
@@ -340,72 +340,96 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
     meta = meta if meta is not None else SurveyMeta()
     if len(frame) == 0:
         raise DataError(f"{source}: the panel has no data rows")
-    schema.check_columns(list(frame.columns), source)
+    schema.check_columns(list(frame.columns), source)  # absent columns: all, at once
     notes: list[str] = []
     id_col = schema.id
+    problems = collect_problems()  # every independent problem below, reported together
 
     ids = frame[id_col]
-    missing_ids = np.flatnonzero(ids.isna().to_numpy() | (ids.astype("string").str.strip() == "").fillna(False).to_numpy())
-    if missing_ids.size:
-        raise DataError(f"{source}: column '{id_col}' (id) is empty in data row "
-                        f"{missing_ids[0] + 1}; every respondent needs an id")
-    dup = ids.duplicated(keep="first").to_numpy()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        first = int(np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0])
-        raise DataError(f"{source}: column '{id_col}' (id) repeats '{ids.iloc[i]}' in data rows "
-                        f"{first + 1} and {i + 1}; ids must be unique")
+    with problems.check():
+        missing_ids = np.flatnonzero(ids.isna().to_numpy()
+                                     | (ids.astype("string").str.strip() == "").fillna(False)
+                                     .to_numpy())
+        if missing_ids.size:
+            raise DataError(f"{source}: column '{id_col}' (id) is empty in data row "
+                            f"{missing_ids[0] + 1}; every respondent needs an id")
+    with problems.check():
+        dup = ids.duplicated(keep="first").to_numpy()
+        if dup.any():
+            i = int(np.flatnonzero(dup)[0])
+            first = int(np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0])
+            raise DataError(f"{source}: column '{id_col}' (id) repeats '{ids.iloc[i]}' in data "
+                            f"rows {first + 1} and {i + 1}; ids must be unique")
 
+    w = np.ones(len(frame))
     if schema.weight:
-        w = _numeric(frame, schema.weight, source, id_col, "weight")
-        with np.errstate(invalid="ignore"):
-            bad = np.flatnonzero(~((w >= MIN_WEIGHT) & (w <= MAX_WEIGHT)))
-        if bad.size:
-            i = int(bad[0])
-            shown = "empty" if np.isnan(w[i]) else f"{w[i]:g}"
-            raise DataError(f"{source}: column '{schema.weight}' (weight) is {shown} in "
-                            f"{_row(frame, id_col, i)}; weights must be positive numbers from "
-                            f"{MIN_WEIGHT:g} to {MAX_WEIGHT:g}")
-    else:
-        w = np.ones(len(frame))
+        with problems.check():
+            w = _numeric(frame, schema.weight, source, id_col, "weight")
+            with np.errstate(invalid="ignore"):
+                bad = np.flatnonzero(~((w >= MIN_WEIGHT) & (w <= MAX_WEIGHT)))
+            if bad.size:
+                i = int(bad[0])
+                shown = "empty" if np.isnan(w[i]) else f"{w[i]:g}"
+                raise DataError(f"{source}: column '{schema.weight}' (weight) is {shown} in "
+                                f"{_row(frame, id_col, i)}; weights must be positive numbers "
+                                f"from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}")
 
     answers: dict[str, np.ndarray] = {}
     encoded: dict[str, _Encoded] = {}
     scales: dict[str, tuple[float, float]] = {}
     for attr in schema.attributes.values():
-        scales[attr.name] = _attribute_scale(frame, schema, attr, source, meta, answers,
-                                             encoded, notes)
+        with problems.check():
+            scales[attr.name] = _attribute_scale(frame, schema, attr, source, meta, answers,
+                                                 encoded, notes)
 
     encoding: dict[str, str] = {}
     groups: dict[str, list[str]] = {}
+    rating_columns = {c for attr in schema.attributes.values() for c in attr.columns}
     for column in schema.basis_columns(list(frame.columns)):
-        enc = encoded.get(column)
-        if enc is None:
-            enc = _encode(frame, column, "segmentation basis", schema, meta, schema.missing,
-                          source, rating=False)
-        encoding[column] = enc.kind
-        if enc.kind == "nominal":
-            absent = pd.isna(enc.text)
-            groups[column] = []
-            for level in enc.levels:
-                name = f"{column}={level}"
-                answers[name] = np.where(absent, np.nan, (enc.text == level).astype(float))
-                groups[column].append(name)
-        else:
-            answers.setdefault(column, enc.values)
-            groups[column] = [column]
+        if column in rating_columns and column not in encoded:
+            continue  # its attribute's problem is already reported
+        with problems.check():
+            enc = encoded.get(column)
+            if enc is None:
+                enc = _encode(frame, column, "segmentation basis", schema, meta, schema.missing,
+                              source, rating=False)
+            encoding[column] = enc.kind
+            if enc.kind == "nominal":
+                absent = pd.isna(enc.text)
+                groups[column] = []
+                for level in enc.levels:
+                    name = f"{column}={level}"
+                    answers[name] = np.where(absent, np.nan, (enc.text == level).astype(float))
+                    groups[column].append(name)
+            else:
+                answers.setdefault(column, enc.values)
+                groups[column] = [column]
 
-    barriers, barrier_labels = _barriers(frame, schema, meta, source)
-    rfm = pd.DataFrame({role: _numeric(frame, column, source, id_col, f"rfm.{role}")
-                        for role, column in schema.rfm.items()}, index=frame.index)
+    barriers, barrier_labels = pd.DataFrame(index=frame.index), {}
+    with problems.check():
+        barriers, barrier_labels = _barriers(frame, schema, meta, source)
+    rfm_columns = {}
+    for role, column in schema.rfm.items():
+        with problems.check():
+            rfm_columns[role] = _numeric(frame, column, source, id_col, f"rfm.{role}")
+    rfm = pd.DataFrame(rfm_columns, index=frame.index)
     spend = None
     if schema.prize_spend:
-        spend = _numeric(frame, schema.prize_spend, source, id_col, "prize.spend")
-        negative = np.flatnonzero(spend < 0)
-        if negative.size:
-            i = int(negative[0])
-            raise DataError(f"{source}: column '{schema.prize_spend}' (prize.spend) is "
-                            f"{spend[i]:g} in {_row(frame, id_col, i)}; spend cannot be negative")
+        with problems.check():
+            spend = _numeric(frame, schema.prize_spend, source, id_col, "prize.spend")
+            negative = np.flatnonzero(spend < 0)
+            if negative.size:
+                i = int(negative[0])
+                raise DataError(f"{source}: column '{schema.prize_spend}' (prize.spend) is "
+                                f"{spend[i]:g} in {_row(frame, id_col, i)}; spend cannot be "
+                                "negative")
+    for rule in schema.tiers.values():  # dry run: a rule that cannot be evaluated on the data
+        with problems.check():
+            try:
+                rule.evaluate(frame, schema.order)
+            except RuleError as exc:
+                raise RuleError(f"{schema.source}: {exc}") from None
+    problems.raise_if_any()
 
     notes.extend(_answer_notes(schema, answers, [c for cols in groups.values() for c in cols]))
     for note in notes:

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from noncustomers.errors import SchemaError, closest
+from noncustomers.errors import SchemaError, closest, collect_problems
 from noncustomers.rules import Rule, parse_rule
 from noncustomers.vocabulary import NON_CUSTOMER_TIERS, TIERS, UNCLASSIFIED  # re-exported
 
@@ -150,7 +150,8 @@ class Schema:
         return self.missing + (attribute.missing if attribute else ())
 
     def check_columns(self, columns: Sequence[str], source: str = "panel") -> None:
-        """Raise :class:`SchemaError` for the first column the schema names that is absent."""
+        """Raise :class:`SchemaError` for every column the schema names that is absent
+        (several at once as :class:`~noncustomers.errors.Problems`)."""
         named: list[tuple[str, str]] = [(self.id, "id")]
         if self.weight:
             named.append((self.weight, "weight"))
@@ -164,18 +165,22 @@ class Schema:
         named.extend((col, f"rfm.{role}") for role, col in self.rfm.items())
         if self.prize_spend:
             named.append((self.prize_spend, "prize.spend"))
+        problems = collect_problems()
         for col, role in named:
-            if col not in columns:
-                raise SchemaError(f"{self.source}: column '{col}' ({role}) is not in {source}"
-                                  f"{closest(col, columns)}")
+            with problems.check():
+                if col not in columns:
+                    raise SchemaError(f"{self.source}: column '{col}' ({role}) is not in "
+                                      f"{source}{closest(col, columns)}")
         for rule in self.tiers.values():
-            try:
-                rule.check_columns(columns)
-            except SchemaError as exc:
-                raise SchemaError(f"{self.source}: {exc}") from None
-        self.basis_columns(columns)
-        self.profile_columns(columns)
-        self.barrier_columns(columns)
+            with problems.check():
+                try:
+                    rule.check_columns(columns)
+                except SchemaError as exc:
+                    raise SchemaError(f"{self.source}: {exc}") from None
+        for check in (self.basis_columns, self.profile_columns, self.barrier_columns):
+            with problems.check():
+                check(columns)
+        problems.raise_if_any()
 
     def barrier_columns(self, columns: Sequence[str]) -> list[str]:
         """Expand the binary barrier patterns against the panel's columns, in panel order."""
@@ -238,14 +243,22 @@ def _text(value: Any, where: str, source: str) -> str:
 
 
 def _unknown(keys: Any, allowed: set[str], where: str, source: str) -> None:
+    problems = collect_problems()
     for key in keys:
-        if key not in allowed:
-            raise SchemaError(f"{source}: unknown key '{key}' in {where}{closest(key, allowed)}; "
-                              f"allowed: {', '.join(sorted(allowed))}")
+        with problems.check():
+            if key not in allowed:
+                raise SchemaError(f"{source}: unknown key '{key}' in {where}"
+                                  f"{closest(key, allowed)}; allowed: {', '.join(sorted(allowed))}")
+    problems.raise_if_any()
 
 
 def parse_schema(text: str, source: str = "schema") -> Schema:
-    """Parse schema text (TOML) into a :class:`Schema`; see :func:`load_schema`."""
+    """Parse schema text (TOML) into a :class:`Schema`; see :func:`load_schema`.
+
+    Every independent problem is found before anything is raised: one problem is raised
+    as itself (a :class:`SchemaError` or :class:`RuleError`), several as one
+    :class:`~noncustomers.errors.Problems` holding them all.
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -253,110 +266,153 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     except RecursionError:  # tomllib parses nested arrays and tables recursively
         raise SchemaError(f"{source}: not a schema: its arrays or tables nest too deeply for "
                           "a TOML reader") from None
-    _unknown(raw, _TOP_KEYS, "the schema", source)
+    problems = collect_problems()
+    with problems.check():
+        _unknown(raw, _TOP_KEYS, "the schema", source)
 
-    if "id" not in raw:
-        raise SchemaError(f"{source}: 'id' is required: the column that identifies each "
-                          "respondent, e.g. id = \"respondent_id\"")
-    id_col = _text(raw["id"], "id", source)
-    weight = _text(raw["weight"], "weight", source) if "weight" in raw else None
-    missing = _codes(raw.get("missing", []), "missing", source)
-    sheet = raw.get("sheet")
-    if sheet is not None and (not isinstance(sheet, str) or not sheet):
-        raise SchemaError(f"{source}: sheet must be the name of an Excel sheet in quotes, "
-                          f"found {sheet!r}")
+    id_col = weight = sheet = None
+    missing: tuple[float, ...] = ()
+    with problems.check():
+        if "id" not in raw:
+            raise SchemaError(f"{source}: 'id' is required: the column that identifies each "
+                              "respondent, e.g. id = \"respondent_id\"")
+        id_col = _text(raw["id"], "id", source)
+    with problems.check():
+        weight = _text(raw["weight"], "weight", source) if "weight" in raw else None
+    with problems.check():
+        missing = _codes(raw.get("missing", []), "missing", source)
+    with problems.check():
+        sheet = raw.get("sheet")
+        if sheet is not None and (not isinstance(sheet, str) or not sheet):
+            raise SchemaError(f"{source}: sheet must be the name of an Excel sheet in quotes, "
+                              f"found {sheet!r}")
 
+    tiers: dict[str, Rule] = {}
     tiers_raw = raw.get("tiers")
-    if not isinstance(tiers_raw, dict) or not tiers_raw:
-        raise SchemaError(f"{source}: a [tiers] table is required, with at least a 'customers' "
-                          "rule")
-    for key in tiers_raw:
-        if key not in TIERS:
-            raise SchemaError(f"{source}: unknown tier '{key}' in [tiers]{closest(key, TIERS)}; "
-                              f"tiers are {', '.join(TIERS)}")
-    if "customers" not in tiers_raw:
-        raise SchemaError(f"{source}: [tiers] needs a 'customers' rule")
-    try:
-        tiers = {name: parse_rule(rule, name) for name, rule in tiers_raw.items()}
-    except SchemaError as exc:
-        raise type(exc)(f"{source}: {exc}") from None
+    with problems.check():
+        if not isinstance(tiers_raw, dict) or not tiers_raw:
+            raise SchemaError(f"{source}: a [tiers] table is required, with at least a "
+                              "'customers' rule")
+        # a misspelt tier name says it better than "no customers rule"
+        if "customers" not in tiers_raw and all(key in TIERS for key in tiers_raw):
+            raise SchemaError(f"{source}: [tiers] needs a 'customers' rule")
+    for key, rule in (tiers_raw.items() if isinstance(tiers_raw, dict) else ()):
+        with problems.check():
+            if key not in TIERS:
+                raise SchemaError(f"{source}: unknown tier '{key}' in [tiers]"
+                                  f"{closest(key, TIERS)}; tiers are {', '.join(TIERS)}")
+            try:
+                tiers[key] = parse_rule(rule, key)
+            except SchemaError as exc:
+                raise type(exc)(f"{source}: {exc}") from None
 
     attributes: dict[str, Attribute] = {}
     attrs_raw = raw.get("attributes", {})
-    if not isinstance(attrs_raw, dict):
-        raise SchemaError(f"{source}: [attributes] must be a table")
-    for name, spec in attrs_raw.items():
-        where = f"attributes.{name}"
-        if not isinstance(spec, dict):
-            raise SchemaError(f"{source}: {where} must be a table such as "
-                              "{ importance = \"imp_x\", performance = \"perf_x\" }")
-        _unknown(spec, _ATTRIBUTE_KEYS, where, source)
-        imp = _text(spec["importance"], f"{where}.importance", source) if "importance" in spec else None
-        perf = _text(spec["performance"], f"{where}.performance", source) if "performance" in spec else None
-        if imp is None and perf is None:
-            raise SchemaError(f"{source}: {where} needs an 'importance' or a 'performance' column")
-        scale = None
-        if "scale" in spec:
-            s = spec["scale"]
-            if (not isinstance(s, list) or len(s) != 2 or not all(_finite(v) for v in s)
-                    or not s[0] < s[1]):
-                raise SchemaError(f"{source}: {where}.scale must be [low, high] with low < high, "
-                                  f"two finite numbers, found {s!r}")
-            scale = (float(s[0]), float(s[1]))
-        label = spec.get("label")
-        if label is not None and not isinstance(label, str):
-            raise SchemaError(f"{source}: {where}.label must be text, found {label!r}")
-        offered = spec.get("offered", True)
-        if not isinstance(offered, bool):
-            raise SchemaError(f"{source}: {where}.offered must be true or false, found "
-                              f"{offered!r}")
-        attributes[name] = Attribute(name, imp, perf, scale, label,
-                                     _codes(spec.get("missing", []), f"{where}.missing", source),
-                                     offered)
+    with problems.check():
+        if not isinstance(attrs_raw, dict):
+            raise SchemaError(f"{source}: [attributes] must be a table")
+    for name, spec in (attrs_raw.items() if isinstance(attrs_raw, dict) else ()):
+        with problems.check():
+            attributes[name] = _attribute(name, spec, source)
 
     seg = raw.get("segmentation", {})
-    if not isinstance(seg, dict):
-        raise SchemaError(f"{source}: [segmentation] must be a table")
-    _unknown(seg, _SEGMENTATION_KEYS, "[segmentation]", source)
-    basis = seg.get("basis", [])
-    profile = seg.get("profile", [])
-    for key, value in (("basis", basis), ("profile", profile)):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise SchemaError(f"{source}: segmentation.{key} must be a list of column names or "
-                              f"patterns such as [\"imp_*\"], found {value!r}")
-    k = seg.get("k", "auto")
-    if not (k == "auto" or (isinstance(k, int) and not isinstance(k, bool) and k >= 1)):
-        raise SchemaError(f"{source}: segmentation.k must be \"auto\" or a whole number >= 1, "
-                          f"found {k!r}")
+    basis: list = []
+    profile: list = []
+    k: int | str = "auto"
+    method, min_size, min_share = "kmeans", 30, 0.05
+    with problems.check():
+        if not isinstance(seg, dict):
+            raise SchemaError(f"{source}: [segmentation] must be a table")
+    if isinstance(seg, dict):
+        with problems.check():
+            _unknown(seg, _SEGMENTATION_KEYS, "[segmentation]", source)
+        for key in ("basis", "profile"):
+            with problems.check():
+                value = seg.get(key, [])
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise SchemaError(f"{source}: segmentation.{key} must be a list of column "
+                                      f"names or patterns such as [\"imp_*\"], found {value!r}")
+                if key == "basis":
+                    basis = value
+                else:
+                    profile = value
+        with problems.check():
+            k = seg.get("k", "auto")
+            if not (k == "auto" or (isinstance(k, int) and not isinstance(k, bool) and k >= 1)):
+                raise SchemaError(f"{source}: segmentation.k must be \"auto\" or a whole number "
+                                  f">= 1, found {k!r}")
+        with problems.check():
+            min_size = seg.get("min_size", 30)
+            if not _finite(min_size) or min_size < 1:
+                raise SchemaError(f"{source}: segmentation.min_size must be a number >= 1 (the "
+                                  f"smallest effective base of a segment), found {min_size!r}")
+        with problems.check():
+            min_share = seg.get("min_share", 0.05)
+            if not _finite(min_share) or not 0 <= min_share < 0.5:
+                raise SchemaError(f"{source}: segmentation.min_share must be a share from 0 to "
+                                  f"0.5, found {min_share!r}")
+        with problems.check():
+            method = seg.get("method", "kmeans")
+            if method not in METHODS:
+                raise SchemaError(f"{source}: segmentation.method '{method}' is not known"
+                                  f"{closest(str(method), METHODS)}; use one of "
+                                  f"{', '.join(METHODS)}")
 
-    min_size = seg.get("min_size", 30)
-    if not _finite(min_size) or min_size < 1:
-        raise SchemaError(f"{source}: segmentation.min_size must be a number >= 1 (the smallest "
-                          f"effective base of a segment), found {min_size!r}")
-    min_share = seg.get("min_share", 0.05)
-    if not _finite(min_share) or not 0 <= min_share < 0.5:
-        raise SchemaError(f"{source}: segmentation.min_share must be a share from 0 to 0.5, "
-                          f"found {min_share!r}")
-
-    method = seg.get("method", "kmeans")
-    if method not in METHODS:
-        raise SchemaError(f"{source}: segmentation.method '{method}' is not known"
-                          f"{closest(str(method), METHODS)}; use one of {', '.join(METHODS)}")
-
-    order_raw = raw.get("order", {})
-    if not isinstance(order_raw, dict) or not all(
-            isinstance(v, list) and v and all(isinstance(x, str) for x in v)
-            for v in order_raw.values()):
-        raise SchemaError(f"{source}: [order] maps a column to its levels, lowest first, e.g. "
-                          "frequency = [\"Never\", \"Sometimes\", \"Often\"]")
-    order = {col: tuple(levels) for col, levels in order_raw.items()}
+    order: dict[str, tuple[str, ...]] = {}
+    with problems.check():
+        order_raw = raw.get("order", {})
+        if not isinstance(order_raw, dict) or not all(
+                isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+                for v in order_raw.values()):
+            raise SchemaError(f"{source}: [order] maps a column to its levels, lowest first, "
+                              "e.g. frequency = [\"Never\", \"Sometimes\", \"Often\"]")
+        order = {col: tuple(levels) for col, levels in order_raw.items()}
+    barriers = rfm = errc = prize = None
+    with problems.check():
+        barriers = _barriers(raw.get("barriers"), source)
+    with problems.check():
+        rfm = _rfm(raw.get("rfm"), source)
+    with problems.check():
+        errc = _errc(raw.get("errc"), source)
+    with problems.check():
+        prize = _prize(raw.get("prize"), source)
+    problems.raise_if_any()
 
     return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
                   basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
-                  source=source, sheet=sheet, barriers=_barriers(raw.get("barriers"), source),
-                  rfm=_rfm(raw.get("rfm"), source), errc=_errc(raw.get("errc"), source),
-                  min_size=float(min_size), min_share=float(min_share),
-                  prize_spend=_prize(raw.get("prize"), source))
+                  source=source, sheet=sheet, barriers=barriers, rfm=rfm or {},
+                  errc=errc or {}, min_size=float(min_size), min_share=float(min_share),
+                  prize_spend=prize)
+
+
+def _attribute(name: str, spec: Any, source: str) -> Attribute:
+    where = f"attributes.{name}"
+    if not isinstance(spec, dict):
+        raise SchemaError(f"{source}: {where} must be a table such as "
+                          "{ importance = \"imp_x\", performance = \"perf_x\" }")
+    _unknown(spec, _ATTRIBUTE_KEYS, where, source)
+    imp = _text(spec["importance"], f"{where}.importance", source) if "importance" in spec else None
+    perf = (_text(spec["performance"], f"{where}.performance", source) if "performance" in spec
+            else None)
+    if imp is None and perf is None:
+        raise SchemaError(f"{source}: {where} needs an 'importance' or a 'performance' column")
+    scale = None
+    if "scale" in spec:
+        s = spec["scale"]
+        if (not isinstance(s, list) or len(s) != 2 or not all(_finite(v) for v in s)
+                or not s[0] < s[1]):
+            raise SchemaError(f"{source}: {where}.scale must be [low, high] with low < high, "
+                              f"two finite numbers, found {s!r}")
+        scale = (float(s[0]), float(s[1]))
+    label = spec.get("label")
+    if label is not None and not isinstance(label, str):
+        raise SchemaError(f"{source}: {where}.label must be text, found {label!r}")
+    offered = spec.get("offered", True)
+    if not isinstance(offered, bool):
+        raise SchemaError(f"{source}: {where}.offered must be true or false, found "
+                          f"{offered!r}")
+    return Attribute(name, imp, perf, scale, label,
+                     _codes(spec.get("missing", []), f"{where}.missing", source), offered)
 
 
 def _errc(raw: Any, source: str) -> dict[str, float]:

@@ -40,7 +40,12 @@ def render() -> state.Loaded | None:
         loaded = state.load(panel.getvalue(), panel.name, schema_text, schema.name, seed)
 
     if loaded.error:
-        st.sidebar.error(loaded.error)
+        problems = loaded.error.split("\n")
+        if len(problems) == 1:
+            st.sidebar.error(loaded.error)
+        else:
+            st.sidebar.error(f"{len(problems)} problems in the panel or its schema: see the "
+                             "table on the page.")
         return loaded
     for note in loaded.notes:
         st.sidebar.warning(note)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from noncustomers.analysis import Analysis, analyze, map_matrix
@@ -65,7 +66,10 @@ def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name:
             result.config["panel"] = panel_name  # never the server's temporary path
             return result, None, notes
         except NoncustomersError as exc:
-            return None, str(exc).replace(str(path), panel_name).replace(tmp, "upload"), []
+            problems = getattr(exc, "problems", None) or [exc]
+            lines = [str(p).replace(str(path), panel_name).replace(tmp, "upload")
+                     for p in problems]
+            return None, "\n".join(lines), []
         except Exception as exc:  # a bug, or input the toolkit did not foresee
             # The details (with server paths) go to the server's log, never to the page.
             log.exception("analysing %s failed", panel_name)
@@ -101,9 +105,14 @@ def require() -> Analysis:
     """The current analysis; shows why there is none and stops the page otherwise."""
     loaded = current()
     if loaded is None or loaded.analysis is None:
-        st.error(loaded.error if loaded and loaded.error else
-                 "No panel loaded yet: choose the sample or upload a panel and its schema in "
-                 "the sidebar.")
+        problems = loaded.error.split("\n") if loaded and loaded.error else []
+        if len(problems) > 1:  # every problem of the input at once, as a table
+            st.error(f"{len(problems)} problems stop the analysis; fix them and upload again.")
+            st.dataframe(pd.DataFrame({"problem": problems}), hide_index=True, width="stretch")
+        else:
+            st.error(problems[0] if problems else
+                     "No panel loaded yet: choose the sample or upload a panel and its schema "
+                     "in the sidebar.")
         st.stop()
     return loaded.analysis
 
