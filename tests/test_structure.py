@@ -119,3 +119,33 @@ def test_the_cli_says_so_and_still_succeeds(tmp_path, capsys):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert "unexplored-1" in summary["segments"] and "unexplored-2" not in summary["segments"]
     assert any("no clear segments" in w for w in summary["warnings"])
+
+
+def test_each_tier_can_have_its_own_k_and_method():
+    rng = np.random.default_rng(1)
+    planted, truth = _two_groups(rng, 300)
+    three = np.r_[rng.normal(0, 0.5, (100, 6)), rng.normal(3, 0.5, (100, 6)),
+                  rng.normal(-3, 0.5, (100, 6))]
+    schema = SCHEMA + "\n[segmentation.tiers.unexplored]\nk = 3\nmethod = \"agglomerative\"\n"
+    panel = panel_from_frame(_frame(planted, three), parse_schema(schema))
+    result = analyze(panel, seed=0, map=None, stability_runs=0, driver_boot=0, curve_resamples=0)
+    segments = result.segments.to_numpy()
+    assert len(set(segments[:300])) == 2 and len(set(segments[300:])) == 3
+    assert type(result.segmentation.models["unexplored"]).__name__ == "AutoWard"
+    assert type(result.segmentation.models["customers"]).__name__ == "AutoKMeans"
+    # the CLI's --k sets the default; the tier's own k stays
+    result = analyze(panel, seed=0, k=4, map=None, stability_runs=0, driver_boot=0,
+                     curve_resamples=0)
+    assert len(set(result.segments.to_numpy()[300:])) == 3
+
+
+@pytest.mark.parametrize(("table", "words"), [
+    ("[segmentation.tiers.refusin]\nk = 2\n", "unknown tier 'refusin' in segmentation.tiers"),
+    ("[segmentation.tiers.refusing]\nk = 0\n", "segmentation.tiers.refusing.k must be"),
+    ("[segmentation.tiers.refusing]\nmethod = \"kmean\"\n", "(did you mean 'kmeans'?)"),
+    ("[segmentation.tiers.refusing]\nsize = 2\n", "unknown key 'size' in segmentation.tiers"),
+])
+def test_per_tier_settings_are_checked(table, words):
+    with pytest.raises(SchemaError) as exc:
+        parse_schema(SCHEMA + "\n" + table)
+    assert words in str(exc.value)

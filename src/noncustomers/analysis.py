@@ -435,6 +435,7 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     drivers, driver_models = tier_drivers(panel, tiers, seed=seed, n_boot=driver_boot)
     config = {"seed": seed, "k": panel.schema.k if k is None else k, "map": map,
               "method": segmentation.method, "stability_runs": stability_runs,
+              "tier_settings": {t: dict(v) for t, v in panel.schema.tier_settings.items()},
               "encoding": dict(getattr(panel, "encoding", {})),
               "errc_rules": errc_rules.as_dict(), "prize_margin": prize_margin,
               "curve_resamples": curve_resamples,

@@ -62,7 +62,8 @@ _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segment
 _ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered"}
 _BARRIER_KEYS = {"columns", "multi", "separator", "labels", "missing"}
 RFM_ROLES = ("recency", "frequency", "monetary")
-_SEGMENTATION_KEYS = {"basis", "profile", "k", "method", "min_size", "min_share"}
+_SEGMENTATION_KEYS = {"basis", "profile", "k", "method", "min_size", "min_share", "tiers"}
+_TIER_SETTING_KEYS = {"k", "method"}
 METHODS = ("kmeans", "gmm", "latent-class", "hdbscan", "agglomerative")
 
 
@@ -132,6 +133,9 @@ class Schema:
     min_size: float = 30.0   # automatic k: every segment's Kish base at least this
     min_share: float = 0.05  # ... and at least this share of its tier's weight
     prize_spend: str | None = None  # [prize] spend: a spend or budget column
+    # [segmentation.tiers.<tier>]: k and/or method of one tier (the [segmentation] values
+    # are the defaults)
+    tier_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def tier_names(self) -> list[str]:
@@ -320,6 +324,7 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     profile: list = []
     k: int | str = "auto"
     method, min_size, min_share = "kmeans", 30, 0.05
+    tier_settings: dict[str, dict[str, Any]] = {}
     with problems.check():
         if not isinstance(seg, dict):
             raise SchemaError(f"{source}: [segmentation] must be a table")
@@ -352,6 +357,8 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
                 raise SchemaError(f"{source}: segmentation.min_share must be a share from 0 to "
                                   f"0.5, found {min_share!r}")
         with problems.check():
+            tier_settings = _tier_settings(seg.get("tiers", {}), source)
+        with problems.check():
             method = seg.get("method", "kmeans")
             if method not in METHODS:
                 raise SchemaError(f"{source}: segmentation.method '{method}' is not known"
@@ -382,7 +389,40 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
                   basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
                   source=source, sheet=sheet, barriers=barriers, rfm=rfm or {},
                   errc=errc or {}, min_size=float(min_size), min_share=float(min_share),
-                  prize_spend=prize)
+                  prize_spend=prize,
+                  tier_settings=tier_settings)
+
+
+def _k_value(k: Any) -> bool:
+    return k == "auto" or (isinstance(k, int) and not isinstance(k, bool) and k >= 1)
+
+
+def _tier_settings(raw: Any, source: str) -> dict[str, dict[str, Any]]:
+    """``[segmentation.tiers.<tier>]`` tables: their own ``k`` and ``method``."""
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: segmentation.tiers holds one table per tier, e.g. "
+                          "[segmentation.tiers.refusing] then k = 2")
+    problems = collect_problems()
+    out: dict[str, dict[str, Any]] = {}
+    for tier, spec in raw.items():
+        where = f"segmentation.tiers.{tier}"
+        with problems.check():
+            if tier not in TIERS:
+                raise SchemaError(f"{source}: unknown tier '{tier}' in segmentation.tiers"
+                                  f"{closest(tier, TIERS)}; tiers are {', '.join(TIERS)}")
+            if not isinstance(spec, dict):
+                raise SchemaError(f"{source}: {where} must be a table with k and/or method")
+            _unknown(spec, _TIER_SETTING_KEYS, where, source)
+            if "k" in spec and not _k_value(spec["k"]):
+                raise SchemaError(f"{source}: {where}.k must be \"auto\" or a whole number "
+                                  f">= 1, found {spec['k']!r}")
+            if "method" in spec and spec["method"] not in METHODS:
+                raise SchemaError(f"{source}: {where}.method '{spec['method']}' is not known"
+                                  f"{closest(str(spec['method']), METHODS)}; use one of "
+                                  f"{', '.join(METHODS)}")
+            out[tier] = dict(spec)
+    problems.raise_if_any()
+    return out
 
 
 def _attribute(name: str, spec: Any, source: str) -> Attribute:

@@ -175,12 +175,9 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
     stability_runs : int
         Bootstrap refits per tier for segment stability (0 switches it off).
     """
-    k = panel.schema.k if k is None else k
-    method = (panel.schema.method if method is None else method) if clusterer is None else None
-    if method == "hdbscan" and k != "auto":
-        warnings.warn(f"hdbscan finds the number of segments itself; k = {k} is ignored",
-                      UserWarning, stacklevel=2)
-        k = "auto"
+    default_k = panel.schema.k if k is None else k
+    default_method = ((panel.schema.method if method is None else method) if clusterer is None
+                      else None)
     frame = basis_matrix(panel)
     basis = frame.to_numpy(dtype=float)
     labels = np.full(len(panel), UNCLASSIFIED, dtype=object)
@@ -191,6 +188,14 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
     notes: list[str] = []
     min_sizes = (panel.schema.min_size, panel.schema.min_share)
     for tier in panel.schema.tier_names:
+        # [segmentation.tiers.<tier>] overrides the defaults for this tier
+        own = panel.schema.tier_settings.get(tier, {})
+        k = own.get("k", default_k)
+        method = own.get("method", default_method) if clusterer is None else None
+        if method == "hdbscan" and k != "auto":
+            warnings.warn(f"hdbscan finds the number of segments itself; k = {k} is ignored"
+                          + (f" for tier '{tier}'" if own else ""), UserWarning, stacklevel=2)
+            k = "auto"
         rows = np.flatnonzero(tiers.to_numpy() == tier)
         if rows.size == 0:
             continue
@@ -265,6 +270,7 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
                     notes.append(f"segment '{names[int(c)]}' is unstable (bootstrap Jaccard "
                                  f"{v:.2f} < {UNSTABLE}): treat it as tentative")
     return Segmentation(pd.Series(labels, index=panel.data.index, name="segment"), selection,
-                        stability, model, method or type(clusterer).__name__, fitted_models,
+                        stability, model, default_method or type(clusterer).__name__,
+                        fitted_models,
                         notes)
 
