@@ -39,25 +39,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"noncustomers: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
-def _seed(value: str) -> int:
-    try:
-        seed = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{value}'") from None
-    if not 0 <= seed <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_SEED}, got "
-                                         f"{seed}")
-    return seed
+def _whole_number(lo: int, hi: int):
+    """An argparse type: a whole number from ``lo`` to ``hi``."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got '{value}'") from None
+        if not lo <= number <= hi:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {lo} to {hi}, got "
+                                             f"{number}")
+        return number
+
+    return parse
 
 
-def _runs(value: str) -> int:
-    try:
-        runs = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{value}'") from None
-    if not 0 <= runs <= 10_000:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 10000, got {runs}")
-    return runs
+_seed = _whole_number(0, MAX_SEED)
+_runs = _whole_number(0, 10_000)
 
 
 def _k(value: str) -> int | str:

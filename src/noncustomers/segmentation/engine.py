@@ -200,17 +200,14 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
         if rows.size == 0:
             continue
         w = panel.weights[rows]
-        if basis.shape[1] == 0 or rows.size < MIN_SEGMENTABLE or k == 1:
-            raw = np.zeros(rows.size, dtype=int)
-            model.names[tier] = _names(tier, raw, w)
-            labels[rows] = [model.names[tier][0]] * rows.size
-            continue
+        segmentable = basis.shape[1] > 0 and rows.size >= MIN_SEGMENTABLE
         tier_k = k
-        if clusterer is None and isinstance(k, int) and k > 1 and rows.size < k * MIN_SEGMENT_SIZE:
+        if (segmentable and clusterer is None and isinstance(k, int) and k > 1
+                and rows.size < k * MIN_SEGMENT_SIZE):
             tier_k = max(rows.size // MIN_SEGMENT_SIZE, 1)
             notes.append(f"tier '{tier}' has {rows.size} respondents, too few for k = {k} "
                          f"segments of at least {MIN_SEGMENT_SIZE}; using k = {tier_k}")
-        if tier_k == 1:
+        if not segmentable or tier_k == 1:
             raw = np.zeros(rows.size, dtype=int)
             model.names[tier] = _names(tier, raw, w)
             labels[rows] = [model.names[tier][0]] * rows.size
