@@ -1,4 +1,4 @@
-"""AutoKMeans and segmentation within tiers."""
+"""ChooseK, the estimators, and segmentation within tiers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.cluster import AgglomerativeClustering, KMeans
+from sklearn.mixture import GaussianMixture
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 from sklearn.pipeline import make_pipeline
@@ -15,7 +16,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from noncustomers.analysis import analyze
 from noncustomers.panel import panel_from_frame
 from noncustomers.schema import parse_schema
-from noncustomers.segmentation import (MIN_SEGMENTABLE, AutoKMeans, segment_tiers,
+from noncustomers.segmentation import (MIN_SEGMENTABLE, AutoKMeans, ChooseK, Criterion,
+                                       DensitySegmenter, LatentClass, segment_tiers,
                                        standardize_basis)
 from noncustomers.tiers import assign_tiers
 
@@ -26,20 +28,58 @@ pytestmark = pytest.mark.usefixtures("single_native_thread")
 _SAMPLE_WEIGHT_REASON = ("k-means with sample_weight is not equivalent to repeating samples "
                          "(the k-means++ start depends on n); scikit-learn marks the same checks "
                          "as expected failures for KMeans itself")
+_RESAMPLE_REASON = ("weights reach this clusterer through a weighted resample (it takes no "
+                    "sample_weight), which is not equivalent to repeating rows")
+
+
+def _kmeans(**params) -> ChooseK:
+    return ChooseK(KMeans(n_init=10), **params)
+
+
+# Every estimator of the package, and ChooseK around each kind of clusterer it is built for:
+# with predict and sample_weight (k-means), with predict only (mixture), without predict
+# (Ward: placed by centroids), one that finds k itself (HDBSCAN), and latent class.
+ESTIMATORS = [
+    _kmeans(n_clusters=3, random_state=0),
+    ChooseK(GaussianMixture(n_init=1), n_clusters=3, criterion="bic", random_state=0),
+    ChooseK(AgglomerativeClustering(), n_clusters=3, random_state=0),
+    ChooseK(DensitySegmenter(), n_clusters=None, random_state=0),
+    ChooseK(LatentClass(), n_clusters=2, criterion="bic", random_state=0),
+    LatentClass(n_components=2, random_state=0),
+    DensitySegmenter(),
+]
 
 
 def _expected_failed_checks(estimator):
-    # (AutoKMeans takes dense input only, so the sparse variant of the check is not generated.)
-    return {"check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_REASON}
+    # (The estimators take dense input only, so sparse variants of the checks are not made.)
+    inner = getattr(estimator, "estimator", estimator)
+    if isinstance(inner, KMeans):
+        return {"check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_REASON}
+    if isinstance(inner, DensitySegmenter) and inner is not estimator:
+        sets_k = ("the check sets n_clusters=3, but HDBSCAN finds the number of segments "
+                  "itself (ChooseK's n_clusters=None)")
+        return {"check_clustering": sets_k, "check_methods_sample_order_invariance": sets_k}
+    if isinstance(inner, (GaussianMixture, AgglomerativeClustering)):
+        return {"check_sample_weight_equivalence_on_dense_data": _RESAMPLE_REASON}
+    if isinstance(inner, LatentClass):
+        return {"check_sample_weight_equivalence_on_dense_data":
+                "StepMix's EM starts from a random responsibility draw whose size depends "
+                "on n, so weights and repeated rows start differently"}
+    return {}
 
 
-@parametrize_with_checks([AutoKMeans(n_clusters=3, random_state=0)],
-                         expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-# ---- AutoKMeans ------------------------------------------------------------------------------
+def test_auto_kmeans_is_deprecated_but_still_works(blobs):
+    with pytest.warns(FutureWarning, match="ChooseK"):
+        model = AutoKMeans(n_clusters=3, random_state=0)
+    assert isinstance(model, ChooseK) and model.fit(blobs[0]).n_clusters_ == 3
+
+
+# ---- ChooseK ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def blobs():
@@ -50,10 +90,10 @@ def blobs():
 
 def test_auto_k_finds_three_blobs(blobs):
     X, y = blobs
-    model = AutoKMeans(random_state=0).fit(X)
+    model = _kmeans(random_state=0).fit(X)
     assert model.n_clusters_ == 3
     assert adjusted_rand_score(y, model.labels_) >= 0.95
-    assert model.cluster_centers_.shape == (3, 2)
+    assert model.best_estimator_.cluster_centers_.shape == (3, 2)
     # the structure test (k = 1, gap statistic), then one row per k tried; the chosen k has
     # the best silhouette
     assert [r["k"] for r in model.selection_] == list(range(1, 9))
@@ -68,7 +108,7 @@ def test_auto_k_finds_three_blobs(blobs):
 def test_auto_k_finds_five_blobs_within_k_range():
     X, y = make_blobs(n_samples=500, centers=5, cluster_std=0.5, center_box=(-20, 20),
                       random_state=3)
-    model = AutoKMeans(k_range=(2, 6), random_state=1).fit(X)
+    model = _kmeans(k_range=(2, 6), random_state=1).fit(X)
     assert model.n_clusters_ == 5
     assert adjusted_rand_score(y, model.labels_) >= 0.95
     assert [r["k"] for r in model.selection_] == [1, 2, 3, 4, 5, 6]  # 1: the structure test
@@ -77,7 +117,7 @@ def test_auto_k_finds_five_blobs_within_k_range():
 @pytest.mark.parametrize("k", [2, 4, 5])
 def test_fixed_n_clusters_is_honoured(blobs, k):
     X, _ = blobs
-    model = AutoKMeans(n_clusters=k, random_state=0).fit(X)
+    model = _kmeans(n_clusters=k, random_state=0).fit(X)
     assert model.n_clusters_ == k
     assert np.unique(model.labels_).size == k
     assert [r["k"] for r in model.selection_] == [k]
@@ -85,29 +125,40 @@ def test_fixed_n_clusters_is_honoured(blobs, k):
 
 def test_fixed_k_larger_than_n_is_capped():
     X = np.arange(4.0).reshape(-1, 1)
-    assert AutoKMeans(n_clusters=10, random_state=0).fit(X).n_clusters_ == 4
+    assert _kmeans(n_clusters=10, random_state=0).fit(X).n_clusters_ == 4
 
 
 @pytest.mark.parametrize("params", [{"n_clusters": 0}, {"n_clusters": "many"},
-                                    {"k_range": (1, 4)}, {"k_range": (5, 3)}])
+                                    {"k_range": (1, 4)}, {"k_range": (5, 3)},
+                                    {"criterion": "gap"}])
 def test_bad_parameters_raise(blobs, params):
     with pytest.raises(ValueError):
-        AutoKMeans(**params).fit(blobs[0])
+        _kmeans(**params).fit(blobs[0])
+
+
+def test_a_clusterer_without_a_k_parameter_needs_n_clusters_none(blobs):
+    from sklearn.cluster import DBSCAN
+
+    with pytest.raises(ValueError, match="n_clusters=None"):
+        ChooseK(DBSCAN(), n_clusters=3).fit(blobs[0])
+    model = ChooseK(DBSCAN(eps=1.5), n_clusters=None).fit(blobs[0])
+    assert model.n_clusters_ == 3
 
 
 def test_same_seed_same_labels():
     # overlapping blobs, so different starts could well end differently
     X, _ = make_blobs(n_samples=3000, centers=4, cluster_std=3.0, random_state=7)
-    a = AutoKMeans(random_state=11, n_init=2, silhouette_sample=500).fit(X)
-    b = AutoKMeans(random_state=11, n_init=2, silhouette_sample=500).fit(X)
+    a = ChooseK(KMeans(n_init=2), random_state=11, silhouette_sample=500).fit(X)
+    b = ChooseK(KMeans(n_init=2), random_state=11, silhouette_sample=500).fit(X)
     np.testing.assert_array_equal(a.labels_, b.labels_)
-    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    np.testing.assert_array_equal(a.best_estimator_.cluster_centers_,
+                                  b.best_estimator_.cluster_centers_)
     assert a.selection_ == b.selection_
 
 
 def test_predict_matches_labels(blobs):
     X, _ = blobs
-    model = AutoKMeans(random_state=0).fit(X)
+    model = _kmeans(random_state=0).fit(X)
     np.testing.assert_array_equal(model.predict(X), model.labels_)
     np.testing.assert_array_equal(model.fit_predict(X), model.labels_)
 
@@ -115,20 +166,74 @@ def test_predict_matches_labels(blobs):
 def test_sample_weight_pulls_a_centre():
     # Two groups on a line: {0, 1} and {10, 11}.
     X = np.array([[0.0], [1.0], [10.0], [11.0]])
-    plain = AutoKMeans(n_clusters=2, random_state=0).fit(X)
-    np.testing.assert_allclose(np.sort(plain.cluster_centers_.ravel()), [0.5, 10.5])
+    plain = _kmeans(n_clusters=2, random_state=0).fit(X)
+    np.testing.assert_allclose(np.sort(plain.best_estimator_.cluster_centers_.ravel()),
+                               [0.5, 10.5])
     # weight 3 on the point at 1: centre (0*1 + 1*3) / 4 = 0.75;
     # weight 9 on the point at 10: centre (10*9 + 11*1) / 10 = 10.1
     w = np.array([1.0, 3.0, 9.0, 1.0])
-    weighted = AutoKMeans(n_clusters=2, random_state=0).fit(X, sample_weight=w)
-    np.testing.assert_allclose(np.sort(weighted.cluster_centers_.ravel()), [0.75, 10.1])
+    weighted = _kmeans(n_clusters=2, random_state=0).fit(X, sample_weight=w)
+    np.testing.assert_allclose(np.sort(weighted.best_estimator_.cluster_centers_.ravel()),
+                               [0.75, 10.1])
 
 
 def test_works_inside_a_pipeline(blobs):
     X, y = blobs
-    pipe = make_pipeline(StandardScaler(), AutoKMeans(random_state=0))
+    pipe = make_pipeline(StandardScaler(), _kmeans(random_state=0))
     labels = pipe.fit_predict(X)
     assert adjusted_rand_score(y, labels) >= 0.95
+
+
+def test_a_criterion_of_your_own_chooses_k(blobs):
+    from sklearn.metrics import davies_bouldin_score
+
+    X, y = blobs
+    db = Criterion("davies_bouldin", greater_is_better=False,
+                   score=lambda est, X, labels: davies_bouldin_score(X, labels))
+    model = _kmeans(criterion=db, random_state=0).fit(X)
+    rows = [r for r in model.selection_ if r["k"] > 1]
+    # the k with the lowest Davies-Bouldin index wins, and each row records the index
+    assert model.n_clusters_ == min(rows, key=lambda r: r["davies_bouldin"])["k"] == 3
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)  # ChooseK's, from 0
+    for row in rows:
+        model_k = KMeans(n_clusters=row["k"], n_init=10, random_state=seed).fit(X)
+        assert row["davies_bouldin"] == pytest.approx(davies_bouldin_score(X, model_k.labels_))
+
+
+def test_nearest_weighted_centroid_places_what_has_no_predict(blobs):
+    X, _ = blobs
+    ward = ChooseK(AgglomerativeClustering(linkage="ward"), n_clusters=3).fit(X)
+    assert ward.best_estimator_ is None  # the fitted clusterer is not kept
+    own = AgglomerativeClustering(n_clusters=3, linkage="ward").fit(X).labels_
+    np.testing.assert_array_equal(ward.labels_, own)  # fitted on every row: its own labels
+    # each centroid is the mean of its members (equal weights), computed by hand
+    for c in range(3):
+        np.testing.assert_allclose(ward.centroids_[c], X[own == c].mean(axis=0))
+    assert np.mean(ward.predict(X) == own) >= 0.95
+    # a new respondent goes to the nearest centroid
+    far = ward.centroids_[1] + 0.1
+    assert ward.predict(far[None, :])[0] == 1
+
+
+def test_weighted_centroids_use_the_weights():
+    X = np.array([[0.0], [1.0], [10.0], [12.0]])
+    w = np.array([1.0, 1.0, 1.0, 3.0])
+    # Equal weights would use the rows as they are; unequal ones give a weighted resample,
+    # so check the centroid rule directly on the helper.
+    from noncustomers.segmentation.selection import _centroids
+
+    centroids, radii = _centroids(X, np.array([0, 0, 1, 1]), w)
+    np.testing.assert_allclose(centroids[:, 0], [0.5, (10 + 3 * 12) / 4])
+    assert np.isinf(radii).all()  # no noise seen: everyone is placed
+
+
+def test_noise_beyond_the_farthest_member_stays_noise():
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 0.3, (200, 2)), rng.normal(6, 0.3, (200, 2)), [[30.0, 30.0]]]
+    model = ChooseK(DensitySegmenter(min_cluster_size=20), n_clusters=None).fit(X)
+    assert model.n_clusters_ == 2 and model.labels_[-1] == -1
+    assert model.predict([[30.0, 30.0], [6.1, 5.9]]).tolist() == [-1, model.labels_[250]]
+    assert np.mean(model.predict(X) == model.labels_) >= 0.95
 
 
 # ---- segments within tiers -------------------------------------------------------------------
@@ -271,7 +376,9 @@ def test_custom_clusterer_without_sample_weight():
     assert set(seg[~cust & heavy]) == {"unexplored-1"}  # 18 rows
     assert set(seg[~cust & ~heavy]) == {"unexplored-2"}  # 12 rows
     assert adjusted_rand_score(heavy[cust], seg[cust]) == 1.0
-    assert isinstance(result.segmentation.models["customers"], AgglomerativeClustering)
+    fitted = result.segmentation.models["customers"]  # wrapped: weights, placement
+    assert isinstance(fitted, ChooseK) and isinstance(fitted.estimator, AgglomerativeClustering)
+    assert fitted.n_clusters is None  # its own n_clusters = 2 is kept
     assert result.config["method"] == "AgglomerativeClustering"
     assert result.segmentation.selection == {}
 

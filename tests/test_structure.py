@@ -131,8 +131,9 @@ def test_each_tier_can_have_its_own_k_and_method():
     result = analyze(panel, seed=0, map=None, stability_runs=0, driver_boot=0, curve_resamples=0)
     segments = result.segments.to_numpy()
     assert len(set(segments[:300])) == 2 and len(set(segments[300:])) == 3
-    assert type(result.segmentation.models["unexplored"]).__name__ == "AutoWard"
-    assert type(result.segmentation.models["customers"]).__name__ == "AutoKMeans"
+    assert type(result.segmentation.models["unexplored"].estimator).__name__ == \
+        "AgglomerativeClustering"
+    assert type(result.segmentation.models["customers"].estimator).__name__ == "KMeans"
     # the CLI's --k sets the default; the tier's own k stays
     result = analyze(panel, seed=0, k=4, map=None, stability_runs=0, driver_boot=0,
                      curve_resamples=0)

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import ClusterMixin
 
 from noncustomers.analytics.canvas import (INDUSTRY_CURVE, PROPOSED_CURVE, canvas_curves,
                                            curve_metrics, industry_curve, proposed_curve,
@@ -24,25 +23,26 @@ from noncustomers.analytics.differences import attribute_differences
 from noncustomers.analytics.drivers import tier_drivers
 from noncustomers.analytics.errc import ErrcRules, errc_grid
 from noncustomers.analytics.gaps import LOW_BASE, attribute_gaps, group_masks
-from noncustomers.analytics.prize import (DEFAULT_MARGIN, DEFAULT_RESAMPLES, curve_test,
+from noncustomers.analytics.prize import (curve_test,
                                           market_size)
 from noncustomers.analytics.rfm import rfm_scores
+from noncustomers.config import AnalysisConfig, ConfigError
 from noncustomers.analytics.weighted import (kish_n_eff, rescale, taylor_share_interval,
                                              top_box_indicator)
 from noncustomers.embedding import map_coordinates
-from noncustomers.limits import MAX_SEED, SMALL_GROUP
+from noncustomers.limits import SMALL_GROUP
 from noncustomers.panel import Panel
 from noncustomers.vocabulary import NON_CUSTOMER_TIERS, UNCLASSIFIED, is_noise
 from noncustomers.analytics.profiles import segment_profiles
 from noncustomers.segmentation import (SegmentModel, Segmentation, basis_matrix, segment_tiers,
                                        stability_label, standardize_basis)
-from noncustomers.segmentation.stability import DEFAULT_RUNS
 from noncustomers.tiers import assign_tiers
 
 __all__ = ["Analysis", "analyze", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("assignments.csv", "gaps.csv", "summary.json", "profiles.csv",
-                "differences.csv", "commonalities.csv", "drivers.csv", "canvas.csv")
+                "differences.csv", "commonalities.csv", "drivers.csv", "canvas.csv",
+                "config.toml")
 SUMMARY_FORMAT = 3  # summary.json layout version; see CHANGELOG.md
 _DECIMALS = 6
 
@@ -98,6 +98,8 @@ class Analysis:
     prize: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     curves_tested: dict[str, dict] = field(default_factory=dict)
+    settings: AnalysisConfig | None = None
+    """The :class:`AnalysisConfig` of the run (``config`` is its summary.json block)."""
 
     @property
     def model(self) -> SegmentModel | None:
@@ -213,7 +215,14 @@ class Analysis:
                             ("drivers.csv", self.drivers), ("canvas.csv", self.canvas)):
             files[name] = csv_bytes(table)
         files["summary.json"] = json_bytes(self.summary())
+        files["config.toml"] = self.config_toml().encode("utf-8")
         return {name: files[name] for name in OUTPUT_FILES}
+
+    def config_toml(self) -> str:
+        """``config.toml``: every setting of the run, to replay it (``analyze --config``)."""
+        if self.settings is None:
+            raise ConfigError("this analysis was built without an AnalysisConfig")
+        return self.settings.to_toml()
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the output files into ``out_dir``, as a whole or not at all.
@@ -335,64 +344,83 @@ def map_matrix(panel: Panel) -> np.ndarray:
     return standardize_basis(basis_matrix(panel).to_numpy(dtype=float), panel.weights)
 
 
-def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | None = "pca",
-            clusterer: ClusterMixin | None = None, errc_rules: ErrcRules | None = None,
-            method: str | None = None, stability_runs: int = DEFAULT_RUNS,
-            curve: dict[str, float] | None = None, prize_margin: float = DEFAULT_MARGIN,
-            driver_boot: int = 50, curve_name: str = "your curve",
-            curve_resamples: int = DEFAULT_RESAMPLES) -> Analysis:
+def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) -> Analysis:
     """Run the whole pipeline on a validated panel.
 
     Parameters
     ----------
     panel : Panel
         From :func:`noncustomers.read_panel`.
-    seed : int
-        Seeds every random step; the same panel, schema and seed give identical results.
-    k : int or "auto", optional
-        Overrides the schema's ``[segmentation] k``.
-    map : {"pca", "umap"} or None
-        How to draw the 2-D map; None leaves the coordinates empty (NaN).
-    clusterer : ClusterMixin, optional
-        A scikit-learn clusterer used instead of the built-in :class:`AutoKMeans`.
-    errc_rules : ErrcRules, optional
-        Thresholds of the ERRC grid; default: the schema's ``[errc]`` table over the
-        defaults of :class:`ErrcRules`.
-    method : str, optional
-        Segmentation method, overriding the schema's: kmeans, gmm, latent-class,
-        hdbscan, agglomerative.
-    stability_runs : int
-        Bootstrap refits per tier for segment stability (0: not measured).
-    curve : dict, optional
-        attribute -> level (0-10): a value curve of your own to test beside the one the
-        ERRC grid proposes; factors left out stay at the industry's level.
-    prize_margin : float
-        Points (0-10) of unmet need a curve must move a respondent by to count as
-        better or worse served (the curve test).
-    curve_name : str
-        The name of ``curve`` in ``summary.json`` ``curves``.
-    curve_resamples : int
-        Bootstrap resamples behind the curve test's intervals (0: none).
-    driver_boot : int
-        Bootstrap resamples behind the drivers' intervals (0: no intervals).
+    config : AnalysisConfig, optional
+        Every setting of the run (:meth:`AnalysisConfig.from_schema`); default: the
+        panel's schema with ``options``.
+    **options
+        Settings of :meth:`AnalysisConfig.from_schema`, a shortcut for building the
+        config (or, with ``config``, for :meth:`AnalysisConfig.replace`):
+
+        seed : int
+            Seeds every random step; the same panel, schema and seed give identical
+            results.
+        k : int or "auto"
+            Overrides the schema's ``[segmentation] k``.
+        method : str
+            Segmentation method, overriding the schema's (a name of
+            :data:`noncustomers.segmentation.METHODS`).
+        tier_settings : dict
+            tier -> ``{"k": ..., "method": ...}``, laid over the schema's.
+        map : {"pca", "umap"} or None
+            How to draw the 2-D map; None leaves the coordinates empty (NaN).
+        clusterer : ClusterMixin
+            A scikit-learn clusterer used instead of the method (see
+            :func:`~noncustomers.segmentation.segment_tiers`).
+        errc_rules : ErrcRules
+            Thresholds of the ERRC grid; default: the schema's ``[errc]``.
+        stability_runs : int
+            Bootstrap refits per tier for segment stability (0: not measured).
+        curve : dict
+            attribute -> level (0-10): a value curve of your own to test beside the one
+            the ERRC grid proposes; factors left out stay at the industry's level.
+        curve_name : str
+            The name of ``curve`` in ``summary.json`` ``curves``.
+        prize_margin : float
+            Points (0-10) of unmet need a curve must move a respondent by to count as
+            better or worse served (the curve test).
+        curve_resamples : int
+            Bootstrap resamples behind the curve test's intervals (0: none).
+        driver_boot : int
+            Bootstrap resamples behind the drivers' intervals (0: no intervals).
 
     Returns
     -------
     Analysis
+
+    Raises
+    ------
+    ConfigError, or Problems holding several
+        When a setting is out of range (every one is named).
 
     Examples
     --------
     >>> result = analyze(read_panel("panel.csv", "schema.toml"), seed=1)   # doctest: +SKIP
     >>> result.summary()["errc"]                                           # doctest: +SKIP
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
-            0 <= seed <= MAX_SEED):
-        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
-    if errc_rules is None:
-        errc_rules = ErrcRules.from_schema(panel.schema.errc, panel.schema.source)
+    if config is None:
+        config = AnalysisConfig.from_schema(panel.schema, **options)
+    elif not isinstance(config, AnalysisConfig):
+        raise TypeError(f"config must be an AnalysisConfig, got {type(config).__name__}; pass "
+                        "settings by keyword (analyze(panel, seed=1))")
+    elif options:
+        config = config.replace(**options)
+    if config.schema.text and panel.schema.text and config.schema.text != panel.schema.text:
+        raise ConfigError(f"the config's schema ({config.schema.source}) is not the schema the "
+                          f"panel was read with ({panel.schema.source}); read the panel with "
+                          "config.schema")
+    seed, k, map = config.seed, config.k, config.map
+    errc_rules = config.errc_rules
     tiers = assign_tiers(panel)
-    segmentation = segment_tiers(panel, tiers, k=k, clusterer=clusterer, seed=seed,
-                                 method=method, stability_runs=stability_runs)
+    segmentation = segment_tiers(panel, tiers, k=k, clusterer=config.clusterer, seed=seed,
+                                 method=config.method, stability_runs=config.stability_runs,
+                                 tier_settings=config.tier_settings)
     segments = segmentation.labels
     coords = (np.full((len(panel), 2), np.nan) if map is None
               else map_coordinates(map_matrix(panel), method=map, seed=seed))
@@ -412,14 +440,9 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
     industry = curves.get(INDUSTRY_CURVE, {})  # both empty without attributes
     proposed = curves.get(PROPOSED_CURVE, {})
     tested = {PROPOSED_CURVE: proposed}
-    if curve is not None:
-        unknown = [a for a in curve if a not in attrs]
-        if unknown:
-            raise ValueError(f"curve names '{unknown[0]}', which is not an attribute of the "
-                             f"schema ({', '.join(attrs)})")
-        if curve_name == PROPOSED_CURVE:
-            raise ValueError(f"curve_name '{PROPOSED_CURVE}' is the ERRC grid's curve")
-        tested[curve_name] = {a: float(curve.get(a, level)) for a, level in industry.items()}
+    if config.curve is not None:
+        tested[config.curve_name] = {a: float(config.curve.get(a, level))
+                                     for a, level in industry.items()}
     rederive = _rederive(panel, tiers, errc_rules, offered)
     curves_tested = {}
     for name, levels in tested.items():
@@ -429,19 +452,13 @@ def analyze(panel: Panel, seed: int = 0, k: int | str | None = None, map: str | 
             def derive(w, fixed=levels):  # your own curve is given; the industry's is not
                 industry_b, _ = rederive(w)
                 return industry_b, {a: fixed.get(a, v) for a, v in industry_b.items()}
-        curves_tested[name] = curve_test(panel, tiers, industry, levels, prize_margin,
-                                         derive=derive, resamples=curve_resamples, seed=seed)
+        curves_tested[name] = curve_test(panel, tiers, industry, levels, config.prize_margin,
+                                         derive=derive, resamples=config.curve_resamples,
+                                         seed=seed)
     prize = market_size(panel, tiers)
-    drivers, driver_models = tier_drivers(panel, tiers, seed=seed, n_boot=driver_boot)
-    config = {"seed": seed, "k": panel.schema.k if k is None else k, "map": map,
-              "method": segmentation.method, "stability_runs": stability_runs,
-              "tier_settings": {t: dict(v) for t, v in panel.schema.tier_settings.items()},
-              "encoding": dict(getattr(panel, "encoding", {})),
-              "errc_rules": errc_rules.as_dict(), "prize_margin": prize_margin,
-              "curve_resamples": curve_resamples,
-              "driver_boot": driver_boot, "schema": panel.schema.source,
-              "panel": panel.source}
+    drivers, driver_models = tier_drivers(panel, tiers, seed=seed, n_boot=config.driver_boot)
+    recorded = config.summary(segmentation.method, getattr(panel, "encoding", {}), panel.source)
     return Analysis(panel, tiers, segments, coords, gaps, grid, evidence, canvas, segmentation,
-                    config, segment_profiles(panel, tiers, segments),
+                    recorded, segment_profiles(panel, tiers, segments),
                     attribute_differences(panel, masks), commonalities(panel, tiers),
-                    drivers, driver_models, prize, warnings, curves_tested)
+                    drivers, driver_models, prize, warnings, curves_tested, config)

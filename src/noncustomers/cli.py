@@ -2,6 +2,7 @@
 
     noncustomers analyze PANEL --schema SCHEMA.toml --out DIR [--seed N] [--k K] [--map pca|umap]
                          [--curve CURVE.csv] [--prize-margin POINTS] ...
+    noncustomers analyze PANEL --config DIR/config.toml --out NEW [options that override it]
     noncustomers assign NEW_PANEL --model MODEL --out DIR
 
 Exit codes: 0 success, 2 bad input (one line on stderr, nothing written), 130 or 143
@@ -25,7 +26,7 @@ from pathlib import Path
 from noncustomers.analytics.prize import DEFAULT_MARGIN, DEFAULT_RESAMPLES
 from noncustomers.errors import NoncustomersError, one_line
 from noncustomers.limits import MAX_SEED
-from noncustomers.schema import METHODS
+from noncustomers.segmentation.methods import METHODS
 from noncustomers.segmentation.stability import DEFAULT_RUNS
 
 __all__ = ["main"]
@@ -79,19 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("analyze", help="assign tiers and segments, measure gaps, write files",
                          description="Writes assignments.csv, gaps.csv, summary.json, "
                                      "profiles.csv, differences.csv, commonalities.csv, "
-                                     "drivers.csv and canvas.csv to --out.")
+                                     "drivers.csv, canvas.csv and config.toml to --out.")
     run.add_argument("panel", help="panel file: .csv, .tsv, .xlsx, .parquet, .sav or .dta")
-    run.add_argument("--schema", required=True, help="schema file (TOML) mapping columns to roles")
+    run.add_argument("--schema", default=None,
+                     help="schema file (TOML) mapping columns to roles (needed unless --config)")
+    run.add_argument("--config", metavar="CONFIG.toml", default=None,
+                     help="replay a run: the config.toml of its output folder (schema, seed "
+                          "and every setting); options given here override it")
     run.add_argument("--out", required=True,
                      help="output folder: new, empty or holding an earlier run, which is "
                           "replaced as a whole")
-    run.add_argument("--seed", type=_seed, default=0,
+    run.add_argument("--seed", type=_seed, default=None,
                      help=f"seed of every random step, 0 to {MAX_SEED} (default 0)")
     run.add_argument("--k", type=_k, default=None,
                      help="segments per tier: 'auto' or a number (default: the schema's k)")
     run.add_argument("--method", choices=list(METHODS), default=None,
-                     help="segmentation method (default: the schema's, else kmeans)")
-    run.add_argument("--stability-runs", type=_runs, default=DEFAULT_RUNS, metavar="N",
+                     help="segmentation method (default: the schema's, else kmeans); "
+                          "a tier's own method in the schema still applies")
+    run.add_argument("--stability-runs", type=_runs, default=None, metavar="N",
                      help=f"bootstrap refits per tier for segment stability (default "
                           f"{DEFAULT_RUNS}; 0 skips it)")
     run.add_argument("--save-model", metavar="PATH", default=None,
@@ -99,15 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--curve", metavar="CSV", default=None,
                      help="also test your own value curve (columns attribute, level on 0-10) "
                           "beside the ERRC grid's; it is named after the file")
-    run.add_argument("--prize-margin", type=float, default=DEFAULT_MARGIN, metavar="POINTS",
+    run.add_argument("--prize-margin", type=float, default=None, metavar="POINTS",
                      help=f"points (0-10) of unmet need a curve must move a respondent by to "
                           f"count as better or worse served (default {DEFAULT_MARGIN:g})")
-    run.add_argument("--curve-resamples", type=_runs, default=DEFAULT_RESAMPLES, metavar="N",
+    run.add_argument("--curve-resamples", type=_runs, default=None, metavar="N",
                      help=f"bootstrap resamples behind the curve test's intervals (default "
                           f"{DEFAULT_RESAMPLES}; 0 skips them)")
-    run.add_argument("--map", choices=["pca", "umap"], default="pca",
+    run.add_argument("--map", choices=["pca", "umap", "none"], default=None,
                      help="2-D map method for x, y (default pca: instant; umap costs about a "
-                          "minute of numba compilation per process)")
+                          "minute of numba compilation per process; none leaves x, y empty)")
     place = sub.add_parser("assign", help="place new respondents with a saved model",
                            description="Writes assignments.csv (id, tier, segment) to --out.")
     place.add_argument("panel", help="panel file with the same columns as the model's panel")
@@ -230,6 +236,16 @@ def _assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sha256(path: str) -> str | None:
+    """The panel's SHA-256 for config.toml (None when it cannot be read: read_panel says why)."""
+    from noncustomers.config import file_sha256
+
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
 def _analyze(args: argparse.Namespace) -> int:
     # Imported here so `noncustomers --help` answers instantly.
     from noncustomers.analysis import OUTPUT_FILES, analyze
@@ -238,9 +254,18 @@ def _analyze(args: argparse.Namespace) -> int:
     from noncustomers.model import save_model
     from noncustomers.panel import read_panel
 
-    if not 0 <= args.prize_margin <= 10:
+    from noncustomers.config import AnalysisConfig
+    from noncustomers.schema import load_schema
+
+    if args.prize_margin is not None and not 0 <= args.prize_margin <= 10:
         raise NoncustomersError(f"--prize-margin must be between 0 and 10 points, got "
                                 f"{args.prize_margin:g}")
+    if args.schema is None and args.config is None:
+        raise NoncustomersError("analyze needs --schema SCHEMA.toml, or --config with the "
+                                "config.toml of an earlier run")
+    if args.schema is not None and args.config is not None:
+        raise NoncustomersError("give --schema or --config, not both: a config.toml holds the "
+                                "schema of its run")
     # Every output path is checked before any work.
     out = Path(args.out)
     model_path = Path(args.save_model) if args.save_model else None
@@ -259,19 +284,36 @@ def _analyze(args: argparse.Namespace) -> int:
     with folder, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
-            panel = read_panel(args.panel, args.schema)
-            curve = (read_curve(args.curve, list(panel.schema.attributes)) if args.curve
-                     else None)
-            result = analyze(panel, seed=args.seed, k=args.k, map=args.map,
-                             method=args.method, stability_runs=args.stability_runs,
-                             curve=curve, prize_margin=args.prize_margin,
-                             curve_name=Path(args.curve).stem if args.curve else "your curve",
-                             curve_resamples=args.curve_resamples)
+            # Options given on the command line; the rest come from --config or the defaults.
+            given = {"seed": args.seed, "k": args.k, "method": args.method,
+                     "stability_runs": args.stability_runs, "prize_margin": args.prize_margin,
+                     "curve_resamples": args.curve_resamples, "panel_file": args.panel}
+            if args.map is not None:
+                given["map"] = None if args.map == "none" else args.map
+            if args.config is not None:
+                recorded = AnalysisConfig.read(args.config)
+                schema = recorded.schema
+            else:
+                schema = load_schema(args.schema)
+            panel = read_panel(args.panel, schema)
+            given["panel_sha256"] = _sha256(args.panel)  # a regular file: read_panel checked
+            if args.config is not None and recorded.panel_sha256 not in ("",
+                                                                         given["panel_sha256"]):
+                warnings.warn(f"{args.panel} is not the panel {args.config} was run on "
+                              f"({recorded.panel_file}): the results will differ",
+                              UserWarning, stacklevel=1)
+            if args.curve:
+                given["curve"] = read_curve(args.curve, list(panel.schema.attributes))
+                given["curve_name"] = Path(args.curve).stem
+            given = {key: value for key, value in given.items() if value is not None}
+            config = (recorded.replace(**given) if args.config is not None
+                      else AnalysisConfig.from_schema(schema, **given))
+            result = analyze(panel, config)
             report = _report(result)
             for name, data in result.files().items():
                 folder.write(name, data)
             if model_path is not None:
-                schema_text = Path(args.schema).read_text(encoding="utf-8-sig")
+                schema_text = panel.schema.text
                 if model_inside:
                     save_model(result.model, schema_text, folder.path(model_path.name))
                 else:

@@ -36,7 +36,9 @@ FORMAT = "noncustomers-model/1"
 
 #: Every (type, skops loader) pair a model file may hold: what :func:`save_model` writes
 #: for the built-in methods (k-means, Gaussian mixture, latent class with binary,
-#: categorical or continuous items, HDBSCAN, Ward).  tests/test_model.py saves a model
+#: categorical or continuous items, HDBSCAN, Ward), each a ChooseK around its clusterer.
+#: Ward and HDBSCAN place new respondents by ChooseK's centroids: their fitted
+#: clusterers (HDBSCAN's holds the training rows) are never kept.  tests/test_model.py saves a model
 #: with each of them and checks that this list is exactly what they write.
 MODEL_TYPES: frozenset[tuple[str, str]] = frozenset({
     ("builtins.dict", "DictNode"),
@@ -52,20 +54,15 @@ MODEL_TYPES: frozenset[tuple[str, str]] = frozenset({
     ("sklearn.impute._base.SimpleImputer", "ObjectNode"),
     ("sklearn.preprocessing._data.StandardScaler", "ObjectNode"),
     ("sklearn.cluster._kmeans.KMeans", "ObjectNode"),
+    ("sklearn.cluster._agglomerative.AgglomerativeClustering", "ObjectNode"),  # unfitted
     ("sklearn.mixture._gaussian_mixture.GaussianMixture", "ObjectNode"),
-    ("sklearn.neighbors._unsupervised.NearestNeighbors", "ObjectNode"),
-    ("sklearn.neighbors._kd_tree.KDTree", "ObjectNode"),
-    ("sklearn.metrics._dist_metrics.EuclideanDistance64", "ObjectNode"),
-    ("sklearn.neighbors._nearest_centroid.NearestCentroid", "ObjectNode"),
     ("stepmix.stepmix.StepMix", "ObjectNode"),
     ("stepmix.emission.categorical.BernoulliNan", "ObjectNode"),
     ("stepmix.emission.categorical.MultinoulliNan", "ObjectNode"),
     ("stepmix.emission.gaussian.GaussianDiagNan", "ObjectNode"),
-    ("noncustomers.segmentation.estimators.AutoKMeans", "ObjectNode"),
-    ("noncustomers.segmentation.estimators.AutoGaussianMixture", "ObjectNode"),
+    ("noncustomers.segmentation.selection.ChooseK", "ObjectNode"),
     ("noncustomers.segmentation.estimators.LatentClass", "ObjectNode"),
-    ("noncustomers.segmentation.estimators.DensitySegmenter", "ObjectNode"),
-    ("noncustomers.segmentation.estimators.AutoWard", "ObjectNode"),
+    ("noncustomers.segmentation.estimators.DensitySegmenter", "ObjectNode"),  # unfitted
 })
 
 #: The type names alone, as skops's ``trusted=`` takes them.

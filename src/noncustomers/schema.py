@@ -51,10 +51,13 @@ from typing import Any
 
 from noncustomers.errors import SchemaError, closest, collect_problems
 from noncustomers.rules import Rule, parse_rule
+# The method registry sits below the reader: a method registered from Python is a valid
+# schema method name at once.
+from noncustomers.segmentation.methods import METHODS
 from noncustomers.vocabulary import NON_CUSTOMER_TIERS, TIERS, UNCLASSIFIED  # re-exported
 
-__all__ = ["RFM_ROLES", "Barriers", "METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED", "Attribute", "Schema", "load_schema",
-           "parse_schema"]
+__all__ = ["RFM_ROLES", "Barriers", "METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED",
+           "Attribute", "Schema", "load_schema", "parse_schema"]
 
 
 _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order",
@@ -64,7 +67,6 @@ _BARRIER_KEYS = {"columns", "multi", "separator", "labels", "missing"}
 RFM_ROLES = ("recency", "frequency", "monetary")
 _SEGMENTATION_KEYS = {"basis", "profile", "k", "method", "min_size", "min_share", "tiers"}
 _TIER_SETTING_KEYS = {"k", "method"}
-METHODS = ("kmeans", "gmm", "latent-class", "hdbscan", "agglomerative")
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ class Schema:
     # [segmentation.tiers.<tier>]: k and/or method of one tier (the [segmentation] values
     # are the defaults)
     tier_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The TOML text the schema was read from (saved in config.toml and model files).
+    text: str = field(default="", repr=False, compare=False)
 
     @property
     def tier_names(self) -> list[str]:
@@ -389,8 +393,7 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
                   basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
                   source=source, sheet=sheet, barriers=barriers, rfm=rfm or {},
                   errc=errc or {}, min_size=float(min_size), min_share=float(min_share),
-                  prize_spend=prize,
-                  tier_settings=tier_settings)
+                  prize_spend=prize, tier_settings=tier_settings, text=text)
 
 
 def _k_value(k: Any) -> bool:

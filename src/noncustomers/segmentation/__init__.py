@@ -1,14 +1,31 @@
-"""Segmentation within tiers: estimators, k selection, stability, prediction."""
+"""Segmentation within tiers: the k-choosing meta-estimator, the method registry, the
+estimators, stability, and the engine that segments every tier of a panel.
 
-from noncustomers.segmentation.engine import (MIN_SEGMENTABLE, SegmentModel, Segmentation,
-                                              basis_matrix, make_segmenter, segment_tiers,
-                                              standardize_basis)
-from noncustomers.segmentation.estimators import (AutoGaussianMixture, AutoKMeans, AutoWard,
-                                                  DensitySegmenter, LatentClass)
+The engine's names (:func:`segment_tiers`, :class:`Segmentation`, ...) load on first
+use: the schema reader checks method names against :mod:`.methods`, which must not
+pull in the engine (the engine reads panels, which read schemas).
+"""
+
+from noncustomers.segmentation.estimators import DensitySegmenter, LatentClass
+from noncustomers.segmentation.methods import (METHODS, Method, make_segmenter, method_names,
+                                               register_method)
+from noncustomers.segmentation.selection import (CRITERIA, AutoKMeans, ChooseK, Criterion,
+                                                 register_criterion)
 from noncustomers.segmentation.stability import (global_stability, segment_stability,
                                                  stability_label)
 
-__all__ = ["MIN_SEGMENTABLE", "AutoGaussianMixture", "AutoKMeans", "AutoWard",
-           "DensitySegmenter", "LatentClass", "SegmentModel", "Segmentation", "basis_matrix",
-           "global_stability", "make_segmenter", "segment_stability", "segment_tiers",
-           "stability_label", "standardize_basis"]
+_ENGINE = ("MIN_SEGMENTABLE", "SegmentModel", "Segmentation", "basis_matrix", "segment_table",
+           "segment_tiers", "standardize_basis")
+
+__all__ = ["AutoKMeans", "CRITERIA", "ChooseK", "Criterion", "DensitySegmenter",
+           "LatentClass", "METHODS", "Method", "global_stability", "make_segmenter",
+           "method_names", "register_criterion", "register_method", "segment_stability",
+           "stability_label", *_ENGINE]
+
+
+def __getattr__(name: str):
+    if name in _ENGINE:
+        from noncustomers.segmentation import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'noncustomers.segmentation' has no attribute '{name}'")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,41 +22,19 @@ from sklearn.preprocessing import StandardScaler
 
 from noncustomers.errors import NoncustomersError
 from noncustomers.panel import Panel
-from noncustomers.schema import METHODS
+from noncustomers.segmentation.methods import METHODS, make_segmenter
+from noncustomers.segmentation.selection import NOISE, ChooseK
+from noncustomers.tiers import assign_tiers
 from noncustomers.vocabulary import UNCLASSIFIED, is_noise, segment_name
-from noncustomers.segmentation.estimators import (NOISE, AutoGaussianMixture, AutoKMeans,
-                                                  AutoWard, DensitySegmenter, LatentClass)
 from noncustomers.segmentation.stability import (DEFAULT_RUNS, UNSTABLE, global_stability,
                                                  segment_stability, weight_params)
 
-__all__ = ["MIN_SEGMENTABLE", "SegmentModel", "Segmentation", "basis_matrix", "make_segmenter",
-           "segment_tiers", "standardize_basis"]
+__all__ = ["MIN_SEGMENTABLE", "SegmentModel", "Segmentation", "basis_matrix", "segment_tiers",
+           "segment_table", "standardize_basis"]
 
 MIN_SEGMENTABLE = 20  # below this many respondents a tier is one segment
 MIN_SEGMENT_SIZE = 10  # a fixed k is lowered so that segments average at least this many
 GLOBAL_RUNS = 5  # bootstrap partitions per k for global stability (10 pairs)
-
-
-def make_segmenter(method: str, k: int | str, seed: int, min_size: float = 30.0,
-                   min_share: float = 0.05) -> ClusterMixin:
-    """The estimator behind a method name (see :mod:`noncustomers.segmentation.estimators`).
-
-    ``min_size`` (Kish base) and ``min_share`` (of the tier's weight) bound the segments
-    that automatic k may return.
-    """
-    sizes = {"min_segment_n_eff": min_size, "min_segment_share": min_share}
-    if method == "kmeans":
-        return AutoKMeans(n_clusters=k, random_state=seed, **sizes)
-    if method == "gmm":
-        return AutoGaussianMixture(n_clusters=k, random_state=seed, **sizes)
-    if method == "agglomerative":
-        return AutoWard(n_clusters=k, random_state=seed, **sizes)
-    if method == "latent-class":
-        return LatentClass(n_clusters=k, random_state=seed, **sizes)
-    if method == "hdbscan":
-        return DensitySegmenter(random_state=seed)
-    raise NoncustomersError(f"segmentation method '{method}' is not known; use one of "
-                            f"{', '.join(METHODS)}")
 
 
 def basis_matrix(panel: Panel) -> pd.DataFrame:
@@ -78,8 +57,8 @@ def _preprocessing() -> Pipeline:
                      ("scale", StandardScaler())])
 
 
-def _pipeline(estimator: ClusterMixin, method: str | None) -> Pipeline:
-    if method == "latent-class":
+def _pipeline(estimator: ClusterMixin, raw_answers: bool) -> Pipeline:
+    if raw_answers:
         return Pipeline([("segment", estimator)])
     return Pipeline(_preprocessing().steps + [("segment", estimator)])
 
@@ -103,7 +82,11 @@ class SegmentModel:
     names: dict[str, dict] = field(default_factory=dict)
 
     def predict(self, basis: pd.DataFrame, tiers: pd.Series) -> pd.Series:
-        """Segment of each row, given its tier and its basis answers."""
+        """Segment of each row, given its tier and its basis answers.
+
+        A tier fitted as one segment places everyone in it; a tier the model has no
+        segments for (absent from the training panel) gives ``unclassified``.
+        """
         missing = [c for c in self.columns if c not in basis.columns]
         if missing:
             raise NoncustomersError(f"the new panel lacks the basis column '{missing[0]}' the "
@@ -120,6 +103,29 @@ class SegmentModel:
             out[rows] = [names.get(int(r), segment_name(tier, None)) for r in raw]
         return pd.Series(out, index=basis.index, name="segment")
 
+    @property
+    def segments(self) -> pd.DataFrame:
+        """One row per segment: ``segment, tier, number, noise`` (see :func:`segment_table`)."""
+        return segment_table(self.names)
+
+
+def segment_table(names: dict[str, dict[int, str]]) -> pd.DataFrame:
+    """The segments as a table, tier by tier: ``segment``, ``tier``, ``number`` (1 = the
+    largest, by weight; missing for noise) and ``noise``.
+
+    Built from the model's own label map, never parsed back out of the names.
+    """
+    rows = []
+    for tier, by_raw in names.items():
+        numbered = [name for raw, name in by_raw.items() if raw != NOISE]  # in rank order
+        rows += [{"segment": name, "tier": tier, "number": i + 1, "noise": False}
+                 for i, name in enumerate(numbered)]
+        if NOISE in by_raw:
+            rows.append({"segment": by_raw[NOISE], "tier": tier, "number": None, "noise": True})
+    table = pd.DataFrame(rows, columns=["segment", "tier", "number", "noise"])
+    table["number"] = table["number"].astype("Int64")
+    return table
+
 
 @dataclass
 class Segmentation:
@@ -135,9 +141,26 @@ class Segmentation:
     notes: list[str] = field(default_factory=list)
     """Warnings about the segments: no clear structure, small or unstable segments."""
 
+    @property
+    def segments(self) -> pd.DataFrame:
+        """One row per segment found: ``segment, tier, number, noise``, plus its ``n``."""
+        table = self.model.segments if self.model is not None else segment_table({})
+        counts = self.labels.value_counts()
+        table = table[table["segment"].isin(counts.index)].reset_index(drop=True)
+        table["n"] = [int(counts[name]) for name in table["segment"]]
+        return table
+
+    def predict(self, panel: Panel) -> pd.Series:
+        """Segment of every respondent of ``panel`` (its tiers from the schema's rules)."""
+        if self.model is None:
+            raise NoncustomersError("this segmentation has no fitted model to place "
+                                    "respondents with")
+        return self.model.predict(basis_matrix(panel), assign_tiers(panel))
+
 
 def _names(tier: str, raw: np.ndarray, w: np.ndarray) -> dict:
-    """Raw label -> ``<tier>-<n>``, n from 1 by descending weighted size; noise apart."""
+    """Raw label -> ``<tier>-<n>``, n from 1 by descending weighted size, in that order;
+    noise last."""
     clusters = [c for c in dict.fromkeys(raw.tolist()) if c != NOISE]
     sizes = {c: w[raw == c].sum() for c in clusters}
     ranked = sorted(clusters, key=lambda c: -sizes[c])
@@ -148,7 +171,8 @@ def _names(tier: str, raw: np.ndarray, w: np.ndarray) -> dict:
 
 def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
                   clusterer: ClusterMixin | None = None, seed: int = 0,
-                  method: str | None = None, stability_runs: int = DEFAULT_RUNS) -> Segmentation:
+                  method: str | None = None, stability_runs: int = DEFAULT_RUNS,
+                  tier_settings: dict[str, dict[str, Any]] | None = None) -> Segmentation:
     """Cluster each tier into segments labelled ``<tier>-<n>``.
 
     ``n`` counts from 1 by descending weighted size, so ``customers-1`` is
@@ -164,20 +188,25 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
     k : int, "auto" or None
         Overrides ``[segmentation] k`` of the schema.
     clusterer : ClusterMixin, optional
-        Any scikit-learn clusterer used instead of the method; it is cloned per
-        tier, receives ``random_state`` when it has one and ``sample_weight``
-        when its ``fit`` takes it. Without ``predict`` it cannot place new
-        respondents or be bootstrapped (stability is then not measured).
+        Any scikit-learn clusterer used instead of the method. A
+        :class:`~noncustomers.segmentation.ChooseK` is used as it is (seeded); any
+        other clusterer is fitted with its own settings inside a ``ChooseK``, which
+        passes it the weights (or a weighted resample) and places new respondents by
+        its ``predict`` or, without one, by the nearest weighted centroid.
     seed : int
     method : str, optional
-        Overrides ``[segmentation] method``: kmeans, gmm, latent-class, hdbscan,
-        agglomerative.
+        Overrides ``[segmentation] method``: a name of
+        :data:`~noncustomers.segmentation.methods.METHODS`.
     stability_runs : int
         Bootstrap refits per tier for segment stability (0 switches it off).
+    tier_settings : dict, optional
+        tier -> ``{"k": ..., "method": ...}``, overriding the defaults for that tier;
+        default: the schema's ``[segmentation.tiers.<tier>]``.
     """
     default_k = panel.schema.k if k is None else k
     default_method = ((panel.schema.method if method is None else method) if clusterer is None
                       else None)
+    settings = panel.schema.tier_settings if tier_settings is None else tier_settings
     frame = basis_matrix(panel)
     basis = frame.to_numpy(dtype=float)
     labels = np.full(len(panel), UNCLASSIFIED, dtype=object)
@@ -189,11 +218,12 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
     min_sizes = (panel.schema.min_size, panel.schema.min_share)
     for tier in panel.schema.tier_names:
         # [segmentation.tiers.<tier>] overrides the defaults for this tier
-        own = panel.schema.tier_settings.get(tier, {})
+        own = settings.get(tier, {})
         k = own.get("k", default_k)
         method = own.get("method", default_method) if clusterer is None else None
-        if method == "hdbscan" and k != "auto":
-            warnings.warn(f"hdbscan finds the number of segments itself; k = {k} is ignored"
+        spec = METHODS[method] if method is not None else None
+        if spec is not None and spec.finds_k and k != "auto":
+            warnings.warn(f"{method} finds the number of segments itself; k = {k} is ignored"
                           + (f" for tier '{tier}'" if own else ""), UserWarning, stacklevel=2)
             k = "auto"
         rows = np.flatnonzero(tiers.to_numpy() == tier)
@@ -214,11 +244,12 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
             continue
         if clusterer is None:
             estimator = make_segmenter(method, tier_k, seed, *min_sizes)
-        else:
-            estimator = clone(clusterer)
-            if "random_state" in estimator.get_params():
-                estimator.set_params(random_state=seed)
-        pipeline = _pipeline(estimator, method)
+        elif isinstance(clusterer, ChooseK):
+            estimator = clone(clusterer).set_params(random_state=seed)
+        else:  # its own settings; ChooseK weights it and places new respondents
+            estimator = ChooseK(clone(clusterer), n_clusters=None, random_state=seed)
+        raw_answers = spec is not None and spec.raw_answers
+        pipeline = _pipeline(estimator, raw_answers)
         X = basis[rows]
         pipeline.fit(X, **weight_params(pipeline, w))
         fitted = pipeline.steps[-1][1]
@@ -242,24 +273,24 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
                                  f"{min_sizes[0]:g}): its figures are fragile")
         model.names[tier] = names
         labels[rows] = [names[int(c)] for c in raw]
-        can_predict = hasattr(fitted, "predict")
-        if can_predict:
-            model.pipelines[tier] = pipeline
+        model.pipelines[tier] = pipeline
         table = [dict(row) for row in getattr(fitted, "selection_", [])]
-        if k == "auto" and table and method not in (None, "hdbscan") and stability_runs:
+        chooses = isinstance(fitted, ChooseK) and fitted.n_clusters == "auto"
+        if chooses and table and stability_runs:
             ks = [row["k"] for row in table if row["k"] > 1]
             ari = global_stability(
-                lambda kk: _pipeline(make_segmenter(method, kk, seed), method), X, ks, w,
-                runs=GLOBAL_RUNS, seed=seed)
+                lambda kk: _pipeline(clone(estimator).set_params(n_clusters=kk), raw_answers),
+                X, ks, w, runs=GLOBAL_RUNS, seed=seed)
             for row in table:
                 row["stability_ari"] = ari.get(row["k"], float("nan"))
-        if k == "auto" and table:
+        if table and (chooses or (spec is not None and spec.finds_k)):
             selection[tier] = table
-        if stability_runs and can_predict:
+        if stability_runs:
             # Refits use the k that was chosen: stability judges these segments.
-            refit = (_pipeline(make_segmenter(method, max(fitted.n_clusters_, 1), seed), method)
-                     if method not in (None, "hdbscan") else _pipeline(clone(estimator), method))
-            jaccard = segment_stability(refit, X, raw, w,
+            refit = clone(estimator)
+            if chooses:
+                refit.set_params(n_clusters=max(fitted.n_clusters_, 1))
+            jaccard = segment_stability(_pipeline(refit, raw_answers), X, raw, w,
                                         runs=stability_runs, seed=seed, noise=NOISE)
             stability.update({names[int(c)]: v for c, v in jaccard.items()})
             for c, v in sorted(jaccard.items()):
@@ -268,6 +299,4 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
                                  f"{v:.2f} < {UNSTABLE}): treat it as tentative")
     return Segmentation(pd.Series(labels, index=panel.data.index, name="segment"), selection,
                         stability, model, default_method or type(clusterer).__name__,
-                        fitted_models,
-                        notes)
-
+                        fitted_models, notes)
