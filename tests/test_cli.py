@@ -17,7 +17,7 @@ from noncustomers.schema import TIERS
 pytestmark = pytest.mark.usefixtures("single_native_thread")
 
 OUTPUT_FILES = ["assignments.csv", "canvas.csv", "commonalities.csv", "differences.csv",
-                "drivers.csv", "gaps.csv", "profiles.csv", "summary.json"]
+                "drivers.csv", "gaps.csv", "profiles.csv", "summary.json", "config.toml"]
 # the foundation's five columns, then the RFM columns the sample schema's [rfm] adds
 ASSIGNMENT_COLUMNS = ["respondent_id", "tier", "segment", "x", "y", "recency_score",
                       "frequency_score", "monetary_score", "value_tier"]

@@ -411,6 +411,8 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
                         "settings by keyword (analyze(panel, seed=1))")
     elif options:
         config = config.replace(**options)
+    if not (config.panel_file or config.panel_sha256):  # which panel the run read
+        config = config.replace(panel_file=panel.source, panel_sha256=panel.sha256)
     if config.schema.text and panel.schema.text and config.schema.text != panel.schema.text:
         raise ConfigError(f"the config's schema ({config.schema.source}) is not the schema the "
                           f"panel was read with ({panel.schema.source}); read the panel with "
@@ -457,7 +459,8 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
                                          seed=seed)
     prize = market_size(panel, tiers)
     drivers, driver_models = tier_drivers(panel, tiers, seed=seed, n_boot=config.driver_boot)
-    recorded = config.summary(segmentation.method, getattr(panel, "encoding", {}), panel.source)
+    recorded = config.summary(segmentation.method, getattr(panel, "encoding", {}),
+                              config.panel_file)
     return Analysis(panel, tiers, segments, coords, gaps, grid, evidence, canvas, segmentation,
                     recorded, segment_profiles(panel, tiers, segments),
                     attribute_differences(panel, masks), commonalities(panel, tiers),

@@ -71,6 +71,29 @@ def _k(value: str) -> int | str:
     return k
 
 
+def _tier_pair(value: str) -> tuple[str, str]:
+    from noncustomers.vocabulary import TIERS
+
+    tier, sep, setting = value.partition("=")
+    if not sep or tier not in TIERS:
+        raise argparse.ArgumentTypeError(f"expected TIER=VALUE with a tier of "
+                                         f"{', '.join(TIERS)}, got '{value}'")
+    return tier, setting
+
+
+def _tier_k(value: str) -> tuple[str, int | str]:
+    tier, setting = _tier_pair(value)
+    return tier, _k(setting)
+
+
+def _tier_method(value: str) -> tuple[str, str]:
+    tier, setting = _tier_pair(value)
+    if setting not in METHODS:
+        raise argparse.ArgumentTypeError(f"method '{setting}' of tier '{tier}' is not known; "
+                                         f"use one of {', '.join(METHODS)}")
+    return tier, setting
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="noncustomers",
@@ -97,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--method", choices=list(METHODS), default=None,
                      help="segmentation method (default: the schema's, else kmeans); "
                           "a tier's own method in the schema still applies")
+    run.add_argument("--tier-k", type=_tier_k, action="append", default=None,
+                     metavar="TIER=K",
+                     help="one tier's own k ('auto' or a number), e.g. --tier-k refusing=2; "
+                          "repeat for more tiers (over the schema's [segmentation.tiers])")
+    run.add_argument("--tier-method", type=_tier_method, action="append", default=None,
+                     metavar="TIER=METHOD",
+                     help="one tier's own segmentation method, e.g. --tier-method "
+                          "unexplored=agglomerative; repeat for more tiers")
     run.add_argument("--stability-runs", type=_runs, default=None, metavar="N",
                      help=f"bootstrap refits per tier for segment stability (default "
                           f"{DEFAULT_RUNS}; 0 skips it)")
@@ -236,16 +267,6 @@ def _assign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sha256(path: str) -> str | None:
-    """The panel's SHA-256 for config.toml (None when it cannot be read: read_panel says why)."""
-    from noncustomers.config import file_sha256
-
-    try:
-        return file_sha256(path)
-    except OSError:
-        return None
-
-
 def _analyze(args: argparse.Namespace) -> int:
     # Imported here so `noncustomers --help` answers instantly.
     from noncustomers.analysis import OUTPUT_FILES, analyze
@@ -290,13 +311,19 @@ def _analyze(args: argparse.Namespace) -> int:
                      "curve_resamples": args.curve_resamples, "panel_file": args.panel}
             if args.map is not None:
                 given["map"] = None if args.map == "none" else args.map
+            tier_settings: dict[str, dict] = {}
+            for tier, k in args.tier_k or []:
+                tier_settings.setdefault(tier, {})["k"] = k
+            for tier, method in args.tier_method or []:
+                tier_settings.setdefault(tier, {})["method"] = method
+            given["tier_settings"] = tier_settings or None
             if args.config is not None:
                 recorded = AnalysisConfig.read(args.config)
                 schema = recorded.schema
             else:
                 schema = load_schema(args.schema)
             panel = read_panel(args.panel, schema)
-            given["panel_sha256"] = _sha256(args.panel)  # a regular file: read_panel checked
+            given["panel_sha256"] = panel.sha256
             if args.config is not None and recorded.panel_sha256 not in ("",
                                                                          given["panel_sha256"]):
                 warnings.warn(f"{args.panel} is not the panel {args.config} was run on "

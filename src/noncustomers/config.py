@@ -22,7 +22,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import tomllib
 from collections.abc import Mapping
@@ -42,7 +41,7 @@ from noncustomers.segmentation.methods import METHODS
 from noncustomers.segmentation.stability import DEFAULT_RUNS
 from noncustomers.vocabulary import TIERS
 
-__all__ = ["AnalysisConfig", "CONFIG_FORMAT", "ConfigError", "file_sha256"]
+__all__ = ["AnalysisConfig", "CONFIG_FORMAT", "ConfigError"]
 
 CONFIG_FORMAT = 1  # config.toml layout version; see CHANGELOG.md
 MAX_RUNS = 10_000  # bootstrap counts above this are a typo, not a plan
@@ -61,15 +60,6 @@ def _whole(value: Any, lo: int, hi: int) -> bool:
 
 def _k_ok(value: Any) -> bool:
     return value == "auto" or _whole(value, 1, 10_000)
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (the panel a configuration was run on)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -134,6 +124,14 @@ class AnalysisConfig:
             object.__setattr__(self, "curve", MappingProxyType(
                 {str(a): v for a, v in dict(self.curve).items()}))
         self._check()
+
+    def __reduce__(self):
+        # Read-only mappings do not pickle (the app's cache pickles results): rebuild from
+        # plain dicts, validated again.
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["tier_settings"] = {t: dict(v) for t, v in self.tier_settings.items()}
+        values["curve"] = None if self.curve is None else dict(self.curve)
+        return (_rebuild, (values,))
 
     # ---- validation ------------------------------------------------------------------------
 
@@ -391,3 +389,8 @@ class AnalysisConfig:
                 "encoding": dict(encoding), "errc_rules": self.errc_rules.as_dict(),
                 "prize_margin": self.prize_margin, "curve_resamples": self.curve_resamples,
                 "driver_boot": self.driver_boot, "schema": self.schema.source, "panel": panel}
+
+
+def _rebuild(values: dict[str, Any]) -> AnalysisConfig:
+    """Unpickle an :class:`AnalysisConfig` (see its ``__reduce__``)."""
+    return AnalysisConfig(**values)

@@ -33,7 +33,18 @@ import pandas as pd
 
 from noncustomers.errors import DataError, closest
 
-__all__ = ["SUPPORTED_SUFFIXES", "SurveyMeta", "read_survey", "read_table"]
+__all__ = ["SUPPORTED_SUFFIXES", "SurveyMeta", "file_sha256", "read_survey", "read_table"]
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (which panel a run read, recorded in config.toml)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 SURVEY_SUFFIXES = (".sav", ".zsav", ".dta")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from noncustomers.errors import DataError, RuleError, SchemaError, collect_problems
-from noncustomers.io import SurveyMeta, read_survey
+from noncustomers.io import SurveyMeta, file_sha256, read_survey
 from noncustomers.limits import MAX_WEIGHT, MIN_WEIGHT
 from noncustomers.schema import Attribute, Schema, load_schema
 
@@ -108,6 +108,7 @@ class Panel:
     barrier_labels: dict[str, str] = field(default_factory=dict)
     rfm: pd.DataFrame = field(default_factory=pd.DataFrame)
     spend: np.ndarray | None = None  # [prize] spend per respondent (NaN: not given)
+    sha256: str = ""  # of the file read (recorded in config.toml); empty for a data frame
 
     def __len__(self) -> int:
         return len(self.data)
@@ -603,4 +604,6 @@ def read_panel(path: str | Path, schema: Schema | str | Path) -> Panel:
         schema = load_schema(schema)
     path = Path(path)
     frame, meta = read_survey(path, text_columns=(schema.id,), sheet=schema.sheet)
-    return panel_from_frame(frame, schema, source=str(path), meta=meta)
+    panel = panel_from_frame(frame, schema, source=str(path), meta=meta)
+    panel.sha256 = file_sha256(path)
+    return panel

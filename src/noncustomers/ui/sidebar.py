@@ -1,4 +1,4 @@
-"""The sidebar on every page: data source, seed, downloads."""
+"""The sidebar on every page: data source, seed, segmentation settings, downloads."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import streamlit as st
 
 from noncustomers.analysis import OUTPUT_FILES, Analysis
 from noncustomers.limits import MAX_SEED
+from noncustomers.segmentation.methods import METHODS
 from noncustomers.ui import state
 
 __all__ = ["render"]
@@ -21,8 +22,9 @@ def render() -> state.Loaded | None:
                                        key="seed",
                                        help="Seeds clustering and the map: same data, schema "
                                             "and seed give the same result."))
+    method, k = _segmentation_settings()
     if source.startswith("Sample"):
-        loaded = state.load_sample(seed)
+        loaded = state.load_sample(seed, method, k)
     else:
         panel = st.sidebar.file_uploader("Panel file", type=["csv", "tsv", "txt", "xlsx",
                                                              "parquet", "sav", "dta"], key="panel_file")
@@ -37,7 +39,8 @@ def render() -> state.Loaded | None:
         except UnicodeDecodeError:
             st.sidebar.error(f"{schema.name}: not UTF-8 text.")
             return None
-        loaded = state.load(panel.getvalue(), panel.name, schema_text, schema.name, seed)
+        loaded = state.load(panel.getvalue(), panel.name, schema_text, schema.name, seed,
+                            method, k)
 
     if loaded.error:
         problems = loaded.error.split("\n")
@@ -54,14 +57,36 @@ def render() -> state.Loaded | None:
                        f"schema {loaded.schema_name}")
     st.sidebar.header("Download")
     helps = {"assignments.csv": "Tier and segment of every respondent; x, y are the PCA map "
-                                "(as `noncustomers analyze --map pca`)."}
+                                "(as `noncustomers analyze --map pca`).",
+             "config.toml": "Every setting of this analysis (schema, seed, method, k): "
+                            "`noncustomers analyze PANEL --config config.toml --out DIR` "
+                            "gives these files again, byte for byte."}
     for name in OUTPUT_FILES:
         # Built only when clicked, byte-identical to the file `noncustomers analyze` writes.
         st.sidebar.download_button(
             name, data=partial(_file, analysis, name), file_name=name,
-            mime="application/json" if name.endswith(".json") else "text/csv",
-            key=f"dl_{name.rsplit('.', 1)[0]}", help=helps.get(name), on_click="ignore")
+            mime=_MIME[name.rsplit(".", 1)[1]], key=f"dl_{name.rsplit('.', 1)[0]}",
+            help=helps.get(name), on_click="ignore")
     return loaded
+
+
+_MIME = {"json": "application/json", "csv": "text/csv", "toml": "application/toml"}
+_FROM_SCHEMA = "as in the schema"
+
+
+def _segmentation_settings() -> tuple[str | None, int | str | None]:
+    """Method and k chosen in the sidebar (None: the schema's), from the method registry."""
+    with st.sidebar.expander("Segmentation"):
+        names = [_FROM_SCHEMA, *METHODS]
+        method = st.selectbox("Method", names, key="method",
+                              format_func=lambda m: m if m == _FROM_SCHEMA
+                              else f"{m}: {METHODS[m].description}",
+                              help="How each tier is split into segments; a tier's own "
+                                   "method in the schema still applies.")
+        k = st.selectbox("Segments per tier", [_FROM_SCHEMA, "auto", *range(2, 9)], key="k",
+                         help="auto: chosen from the data (gap statistic, then the method's "
+                              "criterion); a tier's own k in the schema still applies.")
+    return (None if method == _FROM_SCHEMA else method), (None if k == _FROM_SCHEMA else k)
 
 
 def _file(analysis: Analysis, name: str) -> bytes:

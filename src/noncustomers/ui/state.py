@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from noncustomers.analysis import Analysis, analyze, map_matrix
+from noncustomers.config import AnalysisConfig
 from noncustomers.embedding import is_warm as embedding_is_warm
 from noncustomers.embedding import map_coordinates, warm_umap
 from noncustomers.errors import NoncustomersError
@@ -50,7 +51,8 @@ class Loaded:
 
 @st.cache_data(show_spinner="Reading and analysing the panel…", max_entries=8)
 def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
-             seed: int) -> tuple[Analysis | None, str | None, list[str]]:
+             seed: int, method: str | None = None,
+             k: int | str | None = None) -> tuple[Analysis | None, str | None, list[str]]:
     # The upload lives in a private folder (mode 0700) that is removed when reading ends.
     with tempfile.TemporaryDirectory(prefix="noncustomers-") as tmp:
         path = Path(tmp) / Path(panel_name).name
@@ -60,10 +62,14 @@ def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name:
                 warnings.simplefilter("always", UserWarning)
                 schema = parse_schema(schema_text, source=schema_name)
                 panel = read_panel(path, schema)
-                result = analyze(panel, seed=seed, map="pca")
+                # The same AnalysisConfig as `noncustomers analyze --map pca`: the app's
+                # config.toml download replays this view from the command line.
+                config = AnalysisConfig.from_schema(
+                    schema, seed=seed, method=method, k=k, map="pca", panel_file=panel_name,
+                    panel_sha256=hashlib.sha256(panel_bytes).hexdigest())
+                result = analyze(panel, config)
             notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-            result.panel.source = panel_name
-            result.config["panel"] = panel_name  # never the server's temporary path
+            result.panel.source = panel_name  # never the server's temporary path
             return result, None, notes
         except NoncustomersError as exc:
             problems = getattr(exc, "problems", None) or [exc]
@@ -78,19 +84,24 @@ def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name:
 
 
 def load(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
-         seed: int) -> Loaded:
-    """Analyse (or fetch from cache) and remember as the current analysis."""
-    key = hashlib.sha256(panel_bytes + schema_text.encode() + str(seed).encode()).hexdigest()[:16]
-    analysis, error, notes = _analyse(panel_bytes, panel_name, schema_text, schema_name, seed)
+         seed: int, method: str | None = None, k: int | str | None = None) -> Loaded:
+    """Analyse (or fetch from cache) and remember as the current analysis.
+
+    ``method`` and ``k`` override the schema's (None keeps them).
+    """
+    key = hashlib.sha256(panel_bytes + schema_text.encode()
+                         + f"{seed}|{method}|{k}".encode()).hexdigest()[:16]
+    analysis, error, notes = _analyse(panel_bytes, panel_name, schema_text, schema_name, seed,
+                                      method, k)
     loaded = Loaded(key, panel_name, schema_name, analysis, error, notes)
     st.session_state[_KEY] = loaded
     return loaded
 
 
-def load_sample(seed: int) -> Loaded:
+def load_sample(seed: int, method: str | None = None, k: int | str | None = None) -> Loaded:
     panel, schema = sample_paths()
     return load(panel.read_bytes(), panel.name, schema.read_text(encoding="utf-8"), schema.name,
-                seed)
+                seed, method, k)
 
 
 def clear() -> None:
