@@ -11,7 +11,7 @@ Segments are named ``<tier>-<n>``, ``n`` from 1 by descending weighted size, and
 from __future__ import annotations
 
 __all__ = ["NON_CUSTOMER_TIERS", "NOISE_SUFFIX", "TIERS", "UNCLASSIFIED", "is_noise",
-           "segment_name", "segment_tier"]
+           "segment_name", "segment_order", "segment_tier"]
 
 #: The tiers of Kim & Mauborgne, customers first, then the three non-customer tiers
 #: from nearest to farthest.
@@ -42,6 +42,21 @@ def segment_tier(segment: str, tiers: tuple[str, ...] | list[str] = TIERS) -> st
         if suffix.isdigit() or suffix == NOISE_SUFFIX:
             return tier
     return None
+
+
+def segment_order(segment: str, tier: str) -> tuple[int, int, str]:
+    """Sort key of a segment within its tier: ``<tier>-1, <tier>-2, ...``, then
+    ``<tier>-noise``, then any other name (the inverse of :func:`segment_name`, kept
+    beside it so the naming convention lives in one place).
+
+    >>> sorted(["refusing-noise", "refusing-10", "refusing-2"],
+    ...        key=lambda s: segment_order(s, "refusing"))
+    ['refusing-2', 'refusing-10', 'refusing-noise']
+    """
+    suffix = segment[len(tier) + 1:] if segment.startswith(f"{tier}-") else None
+    if suffix is not None and suffix.isdigit():
+        return (0, int(suffix), "")
+    return (1, 0, "") if suffix == NOISE_SUFFIX else (2, 0, segment)
 
 
 def is_noise(segment: str) -> bool:

@@ -18,6 +18,7 @@ import pandas as pd
 from noncustomers.analytics.weighted import (kish_n_eff, mean_interval, rescale, top_box_share,
                                              weighted_mean)
 from noncustomers.panel import Panel
+from noncustomers.vocabulary import segment_order
 
 __all__ = ["GAP_COLUMNS", "LOW_BASE", "attribute_gaps", "group_masks", "opportunity_band",
            "quadrant"]
@@ -59,15 +60,9 @@ def group_masks(tiers: pd.Series, segments: pd.Series, tier_order: list[str]) ->
         masks[tier] = tier_values == tier
     for tier in tier_order:
         segs = set(seg_values[tier_values == tier]) - {tier}
-        for seg in sorted(segs, key=_segment_number):
+        for seg in sorted(segs, key=lambda name, tier=tier: segment_order(name, tier)):
             masks[seg] = seg_values == seg
     return masks
-
-
-def _segment_number(segment: str) -> tuple[int, int]:
-    """Sort key: ``<tier>-1, <tier>-2, ...`` then ``<tier>-noise``."""
-    suffix = segment.rsplit("-", 1)[-1]
-    return (0, int(suffix)) if suffix.isdigit() else (1, 0)
 
 
 def attribute_gaps(panel: Panel, masks: dict[str, np.ndarray],

@@ -21,7 +21,7 @@ from noncustomers.analytics.differences import defining_columns
 from noncustomers.analytics.significance import bh_qvalues, two_proportion_test, welch_test
 from noncustomers.analytics.weighted import kish_n_eff
 from noncustomers.panel import Panel
-from noncustomers.vocabulary import UNCLASSIFIED
+from noncustomers.vocabulary import UNCLASSIFIED, segment_order
 
 __all__ = ["PROFILE_COLUMNS", "kish_n_eff", "segment_profiles"]
 
@@ -39,9 +39,7 @@ def _ordered_segments(panel: Panel, tiers: np.ndarray, segments: np.ndarray) -> 
         seg_tiers = pd.Series(tiers[segments == seg]).dropna()
         tier = seg_tiers.mode().iloc[0] if len(seg_tiers) else None
         rank = tier_rank.get(tier, len(tier_rank))
-        suffix = str(seg)[len(str(tier)) + 1:] if tier is not None else ""
-        numbered = str(seg).startswith(f"{tier}-") and suffix.isdigit()
-        keys.append(((rank, 0 if numbered else 1, int(suffix) if numbered else 0, str(seg)), seg))
+        keys.append(((rank, *segment_order(str(seg), str(tier)), str(seg)), seg))
     return [seg for _, seg in sorted(keys, key=lambda item: item[0])]
 
 
