@@ -204,8 +204,11 @@ class Analysis:
                                   for name in ("top", "high", "mid", "low", "unscored")}
         return _json_safe(out)
 
-    def files(self) -> dict[str, bytes]:
-        """Every output file of the run, by name, as the CLI writes and the app offers it."""
+    def files(self, summary: dict[str, Any] | None = None) -> dict[str, bytes]:
+        """Every output file of the run, by name, as the CLI writes and the app offers it.
+
+        ``summary``: :meth:`summary`, when the caller has it already (it is not cheap).
+        """
         from noncustomers.export import csv_bytes, json_bytes
 
         files = {"assignments.csv": csv_bytes(self.assignments, round_figures=False)}
@@ -214,7 +217,7 @@ class Analysis:
                             ("commonalities.csv", self.commonalities),
                             ("drivers.csv", self.drivers), ("canvas.csv", self.canvas)):
             files[name] = csv_bytes(table)
-        files["summary.json"] = json_bytes(self.summary())
+        files["summary.json"] = json_bytes(self.summary() if summary is None else summary)
         files["config.toml"] = self.config_toml().encode("utf-8")
         return {name: files[name] for name in OUTPUT_FILES}
 

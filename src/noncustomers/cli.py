@@ -200,9 +200,8 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def _report(result) -> list[str]:  # noqa: ANN001 - an Analysis
-    """The lines printed after a run (computed before anything is written)."""
-    summary = result.summary()
+def _report(summary: dict) -> list[str]:
+    """The lines printed after a run, from its summary (computed before anything is written)."""
     tiers = ", ".join(f"{t} {v['n']}" for t, v in summary["tiers"].items())
     lines = [f"{summary['n']} respondents: {tiers}", f"{len(summary['segments'])} segments"]
     def placed(entry: dict) -> str:
@@ -336,8 +335,9 @@ def _analyze(args: argparse.Namespace) -> int:
             config = (recorded.replace(**given) if args.config is not None
                       else AnalysisConfig.from_schema(schema, **given))
             result = analyze(panel, config)
-            report = _report(result)
-            for name, data in result.files().items():
+            summary = result.summary()
+            report = _report(summary)
+            for name, data in result.files(summary).items():
                 folder.write(name, data)
             if model_path is not None:
                 schema_text = panel.schema.text
