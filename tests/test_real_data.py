@@ -34,9 +34,9 @@ def test_vacmot_latent_class_is_close_to_the_published_six_segments(tmp_path):
     assert adjusted_rand_score(published, result.segments) > 0.6
 
 
-def test_mcdonalds_tiers_follow_visit_frequency(tmp_path):
-    panel = read_panel(_with_row_id(DATA / "mcdonalds.csv", tmp_path),
-                       EXAMPLES / "mcdonalds.toml")
+def test_mcdonalds_tiers_follow_visit_frequency():
+    panel = read_panel(DATA / "mcdonalds.csv", EXAMPLES / "mcdonalds.toml")  # the raw file
+    assert panel.ids.tolist() == list(range(1, 1454))  # id = "@row"
     result = analyze(panel, map=None, stability_runs=0, k=4, curve_resamples=0)
     counts = result.tiers.value_counts()
     frequency = panel.data["VisitFrequency"]
@@ -54,10 +54,7 @@ def test_phone_reasons_for_change_read_as_a_multi_response_barrier(tmp_path):
     from noncustomers.tiers import assign_tiers
 
     raw, meta = pyreadstat.read_sav(str(DATA / "phone.sav"))
-    raw.insert(0, "row", range(1, len(raw) + 1))
-    path = tmp_path / "phone_rows.sav"
-    pyreadstat.write_sav(raw, str(path), variable_value_labels=meta.variable_value_labels)
-    panel = read_panel(path, EXAMPLES / "phone.toml")
+    panel = read_panel(DATA / "phone.sav", EXAMPLES / "phone.toml")  # the raw file
     tiers = assign_tiers(panel)
     assert tiers.value_counts().to_dict() == {"refusing": 398, "customers": 136,
                                               "unexplored": 125, "soon-to-be": 66}

@@ -118,7 +118,7 @@ class Analysis:
         columns (``recency_score, frequency_score, monetary_score, value_tier``)
         when the schema maps ``[rfm]``."""
         table = pd.DataFrame({
-            self.panel.schema.id: self.panel.ids.to_numpy(),
+            self.panel.id_name: self.panel.ids.to_numpy(),
             "tier": self.tiers.to_numpy(),
             "segment": self.segments.to_numpy(),
             "x": np.round(self.coordinates[:, 0], _DECIMALS),

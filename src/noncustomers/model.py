@@ -97,7 +97,7 @@ class NoncustomersModel:
         """Tier and segment of every respondent of ``panel``, in its row order."""
         tiers = assign_tiers(panel)
         segments = self.segments.predict(basis_matrix(panel), tiers)
-        return pd.DataFrame({panel.schema.id: panel.ids.to_numpy(), "tier": tiers.to_numpy(),
+        return pd.DataFrame({panel.id_name: panel.ids.to_numpy(), "tier": tiers.to_numpy(),
                              "segment": segments.to_numpy()})
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from noncustomers.errors import DataError, RuleError, SchemaError, collect_problems
 from noncustomers.io import SurveyMeta, file_sha256, read_survey
+from noncustomers.vocabulary import ROW_ID, ROW_ID_COLUMN
 from noncustomers.limits import MAX_WEIGHT, MIN_WEIGHT
 from noncustomers.schema import Attribute, Schema, load_schema
 
@@ -116,6 +117,11 @@ class Panel:
     @property
     def ids(self) -> pd.Series:
         return self.data[self.schema.id]
+
+    @property
+    def id_name(self) -> str:
+        """The id column's name in outputs (``row`` for ``id = "@row"``)."""
+        return ROW_ID_COLUMN if self.schema.id == ROW_ID else self.schema.id
 
     @property
     def basis(self) -> list[str]:
@@ -341,6 +347,11 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
     meta = meta if meta is not None else SurveyMeta()
     if len(frame) == 0:
         raise DataError(f"{source}: the panel has no data rows")
+    if schema.id == ROW_ID:  # the row number, 1 to n, identifies each respondent
+        if ROW_ID in frame.columns:
+            raise DataError(f"{source}: the panel has a column named '{ROW_ID}', which "
+                            f"id = \"{ROW_ID}\" would hide; rename it or name the id column")
+        frame.insert(0, ROW_ID, np.arange(1, len(frame) + 1))
     schema.check_columns(list(frame.columns), source)  # absent columns: all, at once
     notes: list[str] = []
     id_col = schema.id
@@ -355,12 +366,21 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
             raise DataError(f"{source}: column '{id_col}' (id) is empty in data row "
                             f"{missing_ids[0] + 1}; every respondent needs an id")
     with problems.check():
-        dup = ids.duplicated(keep="first").to_numpy()
+        dup = ids.duplicated(keep=False).to_numpy()
         if dup.any():
-            i = int(np.flatnonzero(dup)[0])
-            first = int(np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0])
-            raise DataError(f"{source}: column '{id_col}' (id) repeats '{ids.iloc[i]}' in data "
-                            f"rows {first + 1} and {i + 1}; ids must be unique")
+            repeated = pd.unique(ids[dup])
+            shown = []
+            for value in repeated[:3]:
+                rows = [str(r) for r in np.flatnonzero((ids == value).to_numpy()) + 1]
+                listed = (", ".join(rows[:-1]) + " and " + rows[-1]) if len(rows) <= 4 else (
+                    ", ".join(rows[:3]) + f" and {len(rows) - 3} more")
+                shown.append(f"'{value}' in data rows {listed}")
+            what = (shown[0] if len(repeated) == 1 else
+                    f"{len(repeated):,} ids: " + "; ".join(shown)
+                    + ("; ..." if len(repeated) > 3 else ""))
+            raise DataError(f"{source}: column '{id_col}' (id) repeats {what}; ids must be "
+                            "unique: fix them, or number the rows with id = \"@row\" in the "
+                            "schema")
 
     w = np.ones(len(frame))
     if schema.weight:
@@ -603,7 +623,8 @@ def read_panel(path: str | Path, schema: Schema | str | Path) -> Panel:
     if not isinstance(schema, Schema):
         schema = load_schema(schema)
     path = Path(path)
-    frame, meta = read_survey(path, text_columns=(schema.id,), sheet=schema.sheet)
+    text_columns = () if schema.id == ROW_ID else (schema.id,)
+    frame, meta = read_survey(path, text_columns=text_columns, sheet=schema.sheet)
     panel = panel_from_frame(frame, schema, source=str(path), meta=meta)
     panel.sha256 = file_sha256(path)
     return panel

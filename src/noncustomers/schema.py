@@ -54,7 +54,7 @@ from noncustomers.rules import Rule, parse_rule
 # The method registry sits below the reader: a method registered from Python is a valid
 # schema method name at once.
 from noncustomers.segmentation.methods import METHODS
-from noncustomers.vocabulary import NON_CUSTOMER_TIERS, TIERS, UNCLASSIFIED  # re-exported
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS, ROW_ID, TIERS, UNCLASSIFIED  # re-exported
 
 __all__ = ["RFM_ROLES", "Barriers", "METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED",
            "Attribute", "Schema", "load_schema", "parse_schema"]
@@ -160,7 +160,7 @@ class Schema:
     def check_columns(self, columns: Sequence[str], source: str = "panel") -> None:
         """Raise :class:`SchemaError` for every column the schema names that is absent
         (several at once as :class:`~noncustomers.errors.Problems`)."""
-        named: list[tuple[str, str]] = [(self.id, "id")]
+        named: list[tuple[str, str]] = [] if self.id == ROW_ID else [(self.id, "id")]
         if self.weight:
             named.append((self.weight, "weight"))
         for attr in self.attributes.values():
@@ -283,7 +283,8 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     with problems.check():
         if "id" not in raw:
             raise SchemaError(f"{source}: 'id' is required: the column that identifies each "
-                              "respondent, e.g. id = \"respondent_id\"")
+                              "respondent, e.g. id = \"respondent_id\", or id = \"@row\" to "
+                              "number the rows 1 to n")
         id_col = _text(raw["id"], "id", source)
     with problems.check():
         weight = _text(raw["weight"], "weight", source) if "weight" in raw else None

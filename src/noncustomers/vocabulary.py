@@ -10,7 +10,7 @@ Segments are named ``<tier>-<n>``, ``n`` from 1 by descending weighted size, and
 
 from __future__ import annotations
 
-__all__ = ["NON_CUSTOMER_TIERS", "NOISE_SUFFIX", "TIERS", "UNCLASSIFIED", "is_noise",
+__all__ = ["NON_CUSTOMER_TIERS", "NOISE_SUFFIX", "ROW_ID", "ROW_ID_COLUMN", "TIERS", "UNCLASSIFIED", "is_noise",
            "segment_name", "segment_order", "segment_tier"]
 
 #: The tiers of Kim & Mauborgne, customers first, then the three non-customer tiers
@@ -20,6 +20,10 @@ NON_CUSTOMER_TIERS: tuple[str, ...] = TIERS[1:]
 #: The tier (and segment) of a respondent that no tier rule matches: reported, never dropped.
 UNCLASSIFIED = "unclassified"
 NOISE_SUFFIX = "noise"
+#: ``id = "@row"`` in a schema: the row number (1 to n) identifies each respondent, for
+#: files without a unique id column; outputs call that column ``row``.
+ROW_ID = "@row"
+ROW_ID_COLUMN = "row"
 
 
 def segment_name(tier: str, number: int | None) -> str:
