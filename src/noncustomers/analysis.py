@@ -22,7 +22,9 @@ from noncustomers.analytics.commonalities import commonalities, top_commonalitie
 from noncustomers.analytics.differences import attribute_differences
 from noncustomers.analytics.drivers import tier_drivers
 from noncustomers.analytics.errc import ErrcRules, errc_grid
-from noncustomers.analytics.gaps import LOW_BASE, attribute_gaps, group_masks
+from noncustomers.analytics.gaps import (LOW_BASE, attribute_gaps, derived_attributes,
+                                         derived_table, group_masks)
+from noncustomers.analytics.importance import derived_importance
 from noncustomers.analytics.prize import (curve_test,
                                           market_size)
 from noncustomers.analytics.rfm import rfm_scores
@@ -286,6 +288,11 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
     for i, tier in enumerate(order):
         codes[values == tier] = i
     groups = ["all", *order]
+    derived_names = derived_attributes(panel)
+    if derived_names:  # re-derived on every resample, like the means
+        derived_X = np.column_stack([panel.ratings(n, "performance") for n in derived_names])
+        derived_masks = {"all": np.ones(len(panel), dtype=bool),
+                         **{t: values == t for t in order}}
     ratings = {}
     for name in panel.schema.attributes:
         for kind in ("importance", "performance"):
@@ -309,6 +316,13 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
         columns: dict[str, list] = {"group": [], "attribute": []}
         figures = {key: [] for key in ("importance", "performance", "importance_t2b",
                                        "performance_t2b")}
+        derived = {}
+        if derived_names:
+            table = derived_importance(derived_X, panel.outcome, weights, derived_masks,
+                                       derived_names, panel.schema.importance_method,
+                                       n_boot=0)
+            derived = {name: table.loc[table["attribute"] == name, "importance"].to_numpy()
+                       for name in derived_names}
         for name in panel.schema.attributes:
             columns["group"].extend(groups)
             columns["attribute"].extend([name] * len(groups))
@@ -317,6 +331,9 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
                     x, top, ok = ratings[name, kind]
                     figures[kind].extend(means(x, ok, weights))
                     figures[f"{kind}_t2b"].extend(means(top, ok, weights) * 10.0)
+                elif kind == "importance" and name in derived:
+                    figures[kind].extend(derived[name])
+                    figures[f"{kind}_t2b"].extend(derived[name])
                 else:
                     figures[kind].extend([np.nan] * len(groups))
                     figures[f"{kind}_t2b"].extend([np.nan] * len(groups))
@@ -327,6 +344,46 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
         return industry, proposed_curve(industry, evidence)
 
     return derive
+
+
+def _derived_needs(gaps: pd.DataFrame, tiers: pd.Series,
+                   segments: pd.Series) -> dict[str, np.ndarray]:
+    """attribute -> each respondent's derived importance: their segment's where it could be
+    derived, else their tier's, else everyone's (a derived importance is a group figure)."""
+    derived = gaps[gaps["importance_source"] == "derived"]
+    out = {}
+    pairs = list(zip(segments.to_numpy(), tiers.to_numpy()))
+    for name, rows in derived.groupby("attribute", sort=False):
+        by_group = {g: v for g, v in zip(rows["group"], rows["importance"]) if not np.isnan(v)}
+        overall = by_group.get("all", np.nan)
+        out[name] = np.array([by_group.get(seg, by_group.get(tier, overall))
+                              for seg, tier in pairs], dtype=float)
+    return out
+
+
+def _derived_notes(panel: Panel, masks: dict[str, np.ndarray], gaps: pd.DataFrame) -> list[str]:
+    """Warnings on a derived importance: weak fits, and drivers that pull the outcome down."""
+    names = derived_attributes(panel)
+    if not names:
+        return []
+    outcome = panel.schema.importance_from
+    table = derived_table(panel, {"all": masks["all"]}, n_boot=0)
+    notes = []
+    r2 = table["r2"].iloc[0]
+    if np.isnan(r2):
+        notes.append(f"importance cannot be derived from '{outcome}' (too few complete "
+                     "answers, or no variation): the derived attributes have no importance")
+        return notes
+    if r2 < 0.05:
+        notes.append(f"the perceptions explain {r2:.0%} of '{outcome}' (R^2): their derived "
+                     "importance is a share of very little")
+    for row in table.itertuples():
+        if row.correlation <= -0.1:  # a real negative relation, not noise around 0
+            label = panel.schema.attributes[row.attribute].display
+            notes.append(f"attribute '{label}' goes with less '{outcome}' (correlation "
+                         f"{row.correlation:.2f}): a negative perception; add reverse = true "
+                         "to it in the schema so that more performance is better")
+    return notes
 
 
 def _tier_size_notes(tiers: pd.Series, names: list[str]) -> list[str]:
@@ -431,7 +488,7 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
               else map_coordinates(map_matrix(panel), method=map, seed=seed))
     order = panel.schema.tier_names + ([UNCLASSIFIED] if (tiers == UNCLASSIFIED).any() else [])
     masks = group_masks(tiers, segments, order)
-    gaps = attribute_gaps(panel, masks)
+    gaps = attribute_gaps(panel, masks, seed=seed)
     attrs = panel.schema.attributes
     offered = {name: a.offered for name, a in attrs.items()}
     tier_sizes = {t: float(panel.weights[(tiers == t).to_numpy()].sum())
@@ -449,6 +506,8 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
         tested[config.curve_name] = {a: float(config.curve.get(a, level))
                                      for a, level in industry.items()}
     rederive = _rederive(panel, tiers, errc_rules, offered)
+    derived_needs = _derived_needs(gaps, tiers, segments)
+    warnings += _derived_notes(panel, masks, gaps)
     curves_tested = {}
     for name, levels in tested.items():
         if name == PROPOSED_CURVE:
@@ -459,7 +518,7 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
                 return industry_b, {a: fixed.get(a, v) for a, v in industry_b.items()}
         curves_tested[name] = curve_test(panel, tiers, industry, levels, config.prize_margin,
                                          derive=derive, resamples=config.curve_resamples,
-                                         seed=seed)
+                                         seed=seed, derived_needs=derived_needs)
     prize = market_size(panel, tiers)
     drivers, driver_models = tier_drivers(panel, tiers, seed=seed, n_boot=config.driver_boot)
     recorded = config.summary(segmentation.method, getattr(panel, "encoding", {}),

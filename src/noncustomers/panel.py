@@ -132,6 +132,12 @@ class Panel:
         """The variable label of a column for display, or the column name without one."""
         return self.labels.get(column) or column
 
+    @property
+    def outcome(self) -> np.ndarray | None:
+        """The ``[importance] derived_from`` outcome as numbers (NaN missing), or None."""
+        column = self.schema.importance_from
+        return None if column is None else self.answers[column].to_numpy(dtype=float)
+
     def ratings(self, attribute: str, kind: str) -> np.ndarray | None:
         """Cleaned ``importance`` or ``performance`` answers of an attribute, NaN when missing."""
         column = getattr(self.schema.attributes[attribute], kind)
@@ -403,6 +409,19 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
             scales[attr.name] = _attribute_scale(frame, schema, attr, source, meta, answers,
                                                  encoded, notes)
 
+    if schema.importance_from:
+        with problems.check():
+            column = schema.importance_from
+            enc = encoded.get(column) or _encode(frame, column, "importance.derived_from",
+                                                 schema, meta, schema.missing, source,
+                                                 rating=True)
+            if enc.kind == "nominal" or enc.values is None:
+                raise DataError(f"{source}: column '{column}' (importance.derived_from) holds "
+                                f"unordered text ({', '.join(map(str, enc.levels[:4]))}...); "
+                                f"give its levels lowest first in [order], e.g. {column} = "
+                                "[\"Never\", \"Sometimes\", \"Often\"]")
+            answers[column] = enc.values
+
     encoding: dict[str, str] = {}
     groups: dict[str, list[str]] = {}
     rating_columns = {c for attr in schema.attributes.values() for c in attr.columns}
@@ -590,6 +609,9 @@ def _attribute_scale(frame: pd.DataFrame, schema: Schema, attr: Attribute, sourc
         notes.append(f"{schema.source}: attribute '{attr.name}' has no scale; using {where} "
                      f"[{lo:g}, {hi:g}] (add scale = [low, high] to fix it)")
     for column, enc in cleaned.items():
+        if attr.reverse and column == attr.performance:  # a negative perception: high = good
+            enc = _Encoded(enc.kind, lo + hi - enc.values, enc.levels[::-1], enc.text,
+                           enc.scored)
         answers[column] = enc.values
         encoded[column] = enc
     return (lo, hi)

@@ -54,15 +54,18 @@ from noncustomers.rules import Rule, parse_rule
 # The method registry sits below the reader: a method registered from Python is a valid
 # schema method name at once.
 from noncustomers.segmentation.methods import METHODS
-from noncustomers.vocabulary import NON_CUSTOMER_TIERS, ROW_ID, TIERS, UNCLASSIFIED  # re-exported
+from noncustomers.vocabulary import (  # noqa: F401 - TIERS and UNCLASSIFIED are re-exported
+    IMPORTANCE_METHODS, NON_CUSTOMER_TIERS, ROW_ID, TIERS, UNCLASSIFIED)
 
 __all__ = ["RFM_ROLES", "Barriers", "METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED",
            "Attribute", "Schema", "load_schema", "parse_schema"]
 
 
 _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order",
+             "importance",
              "barriers", "rfm", "errc", "prize"}
-_ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered"}
+_ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered",
+                   "reverse"}
 _BARRIER_KEYS = {"columns", "multi", "separator", "labels", "missing"}
 RFM_ROLES = ("recency", "frequency", "monetary")
 _SEGMENTATION_KEYS = {"basis", "profile", "k", "method", "min_size", "min_share", "tiers"}
@@ -85,6 +88,9 @@ class Attribute:
     label: str | None = None
     missing: tuple[float, ...] = ()
     offered: bool = True  # False: the industry does not offer it today (a "create" candidate)
+    # True: a negative perception ("greasy"): performance is read reversed on its scale
+    # (high = good), so that more of it is better like every other attribute
+    reverse: bool = False
 
     @property
     def display(self) -> str:
@@ -138,6 +144,10 @@ class Schema:
     # [segmentation.tiers.<tier>]: k and/or method of one tier (the [segmentation] values
     # are the defaults)
     tier_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # [importance] derived_from: the outcome whose drivers give each attribute's importance
+    # when it has no stated-importance column (analytics/importance.py)
+    importance_from: str | None = None
+    importance_method: str = "relative-weights"
     #: The TOML text the schema was read from (saved in config.toml and model files).
     text: str = field(default="", repr=False, compare=False)
 
@@ -173,6 +183,8 @@ class Schema:
         named.extend((col, f"rfm.{role}") for role, col in self.rfm.items())
         if self.prize_spend:
             named.append((self.prize_spend, "prize.spend"))
+        if self.importance_from:
+            named.append((self.importance_from, "importance.derived_from"))
         problems = collect_problems()
         for col, role in named:
             with problems.check():
@@ -388,13 +400,17 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
         errc = _errc(raw.get("errc"), source)
     with problems.check():
         prize = _prize(raw.get("prize"), source)
+    importance: tuple[str | None, str] = (None, IMPORTANCE_METHODS[0])
+    with problems.check():
+        importance = _importance(raw.get("importance"), source)
     problems.raise_if_any()
 
     return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
                   basis=tuple(basis), profile=tuple(profile), k=k, method=method, order=order,
                   source=source, sheet=sheet, barriers=barriers, rfm=rfm or {},
                   errc=errc or {}, min_size=float(min_size), min_share=float(min_share),
-                  prize_spend=prize, tier_settings=tier_settings, text=text)
+                  prize_spend=prize, tier_settings=tier_settings,
+                  importance_from=importance[0], importance_method=importance[1], text=text)
 
 
 def _k_value(k: Any) -> bool:
@@ -455,8 +471,16 @@ def _attribute(name: str, spec: Any, source: str) -> Attribute:
     if not isinstance(offered, bool):
         raise SchemaError(f"{source}: {where}.offered must be true or false, found "
                           f"{offered!r}")
+    reverse = spec.get("reverse", False)
+    if not isinstance(reverse, bool):
+        raise SchemaError(f"{source}: {where}.reverse must be true or false, found "
+                          f"{reverse!r}")
+    if reverse and perf is None:
+        raise SchemaError(f"{source}: {where}.reverse reverses a performance column, and "
+                          f"the attribute has none")
     return Attribute(name, imp, perf, scale, label,
-                     _codes(spec.get("missing", []), f"{where}.missing", source), offered)
+                     _codes(spec.get("missing", []), f"{where}.missing", source), offered,
+                     reverse)
 
 
 def _errc(raw: Any, source: str) -> dict[str, float]:
@@ -498,6 +522,26 @@ def _barriers(raw: Any, source: str) -> Barriers | None:
                           "e.g. { barrier_price = \"Too expensive\" }")
     missing = _codes(raw["missing"], "barriers.missing", source) if "missing" in raw else None
     return Barriers(tuple(columns), multi, separator, dict(labels), missing)
+
+
+def _importance(raw: Any, source: str) -> tuple[str | None, str]:
+    """``[importance] derived_from = "column"`` (and ``method``): derived importance."""
+    if raw is None:
+        return None, IMPORTANCE_METHODS[0]
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: [importance] must be a table such as derived_from = "
+                          "\"Like\" (the outcome the perceptions drive)")
+    _unknown(raw, {"derived_from", "method"}, "[importance]", source)
+    if "derived_from" not in raw:
+        raise SchemaError(f"{source}: [importance] needs derived_from, the outcome column "
+                          "(liking, usage, intent...) whose drivers give the importance")
+    outcome = _text(raw["derived_from"], "importance.derived_from", source)
+    method = raw.get("method", IMPORTANCE_METHODS[0])
+    if method not in IMPORTANCE_METHODS:
+        raise SchemaError(f"{source}: importance.method '{method}' is not known"
+                          f"{closest(str(method), IMPORTANCE_METHODS)}; use one of "
+                          f"{', '.join(IMPORTANCE_METHODS)}")
+    return outcome, method
 
 
 def _prize(raw: Any, source: str) -> str | None:

@@ -10,7 +10,7 @@ Segments are named ``<tier>-<n>``, ``n`` from 1 by descending weighted size, and
 
 from __future__ import annotations
 
-__all__ = ["NON_CUSTOMER_TIERS", "NOISE_SUFFIX", "ROW_ID", "ROW_ID_COLUMN", "TIERS", "UNCLASSIFIED", "is_noise",
+__all__ = ["IMPORTANCE_METHODS", "NON_CUSTOMER_TIERS", "NOISE_SUFFIX", "ROW_ID", "ROW_ID_COLUMN", "TIERS", "UNCLASSIFIED", "is_noise",
            "segment_name", "segment_order", "segment_tier"]
 
 #: The tiers of Kim & Mauborgne, customers first, then the three non-customer tiers
@@ -23,6 +23,9 @@ NOISE_SUFFIX = "noise"
 #: ``id = "@row"`` in a schema: the row number (1 to n) identifies each respondent, for
 #: files without a unique id column; outputs call that column ``row``.
 ROW_ID = "@row"
+#: How ``[importance] derived_from`` derives importance from an outcome
+#: (:mod:`noncustomers.analytics.importance`); the first is the default.
+IMPORTANCE_METHODS: tuple[str, ...] = ("relative-weights", "shapley")
 ROW_ID_COLUMN = "row"
 
 

@@ -60,11 +60,20 @@ DEFAULT_RESAMPLES = 200
 NON_CUSTOMERS, CUSTOMERS = "non-customers", "customers"
 
 
-def needs_matrix(panel: Panel, attributes: list[str]) -> np.ndarray:
-    """Importance ratings (0-10, NaN missing) of every respondent, one column per attribute."""
+def needs_matrix(panel: Panel, attributes: list[str],
+                 derived: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Importance ratings (0-10, NaN missing) of every respondent, one column per attribute.
+
+    ``derived``: attribute -> each respondent's derived importance (their tier's, see
+    :mod:`noncustomers.analytics.importance`), for attributes without stated importance.
+    """
+    derived = derived or {}
     columns = []
     for name in attributes:
         values = panel.ratings(name, "importance")
+        if values is None and name in derived:
+            columns.append(np.asarray(derived[name], dtype=float))
+            continue
         columns.append(np.full(len(panel), np.nan) if values is None
                        else rescale(values, panel.scales[name]))
     return np.column_stack(columns) if columns else np.empty((len(panel), 0))
@@ -157,7 +166,8 @@ def _served(needs: np.ndarray, industry: np.ndarray, curve: np.ndarray, w: np.nd
 def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
                curve: dict[str, float], margin: float = DEFAULT_MARGIN,
                derive: Callable[[np.ndarray], tuple[dict[str, float], dict[str, float]]]
-               | None = None, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> dict:
+               | None = None, resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
+               derived_needs: dict[str, np.ndarray] | None = None) -> dict:
     """Whom ``curve`` serves better and worse than ``industry`` (see the module docstring).
 
     Parameters
@@ -175,6 +185,9 @@ def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     resamples : int
         Bootstrap resamples behind the intervals (0: none).
     seed : int
+    derived_needs : dict, optional
+        attribute -> each respondent's derived importance, where the survey has no stated
+        importance (each respondent takes their tier's; see :func:`needs_matrix`).
 
     Returns
     -------
@@ -189,7 +202,7 @@ def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
         raise ValueError(f"margin must be >= 0 points, got {margin!r}")
     factors = [a for a in industry if a in curve and a in panel.schema.attributes
                and not (np.isnan(industry[a]) or np.isnan(curve[a]))]
-    needs = needs_matrix(panel, factors)
+    needs = needs_matrix(panel, factors, derived_needs)
     w = np.asarray(panel.weights, dtype=float)
     tier_values = tiers.to_numpy()
     present = [t for t in NON_CUSTOMER_TIERS if t in panel.schema.tiers]

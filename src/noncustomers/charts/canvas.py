@@ -14,7 +14,8 @@ __all__ = ["plot_strategy_canvas"]
 
 
 def plot_strategy_canvas(canvas: pd.DataFrame, labels: Mapping[str, str] | None = None,
-                         curves: list[str] | None = None) -> go.Figure:
+                         curves: list[str] | None = None,
+                         derived_from: str | None = None) -> go.Figure:
     """Lines over the factors on 0-10: the industry's offering, each group's needs and the
     proposed blue-ocean curve.
 
@@ -26,6 +27,9 @@ def plot_strategy_canvas(canvas: pd.DataFrame, labels: Mapping[str, str] | None 
         attribute -> display label (the x-axis).
     curves : list of str, optional
         Which curves to draw (default all), in drawing order.
+    derived_from : str, optional
+        The outcome the tiers' importance is derived from (no stated importance), said
+        in the subtitle.
     """
     labels = labels or {}
     curves = curves or list(dict.fromkeys(canvas["curve"]))
@@ -52,6 +56,8 @@ def plot_strategy_canvas(canvas: pd.DataFrame, labels: Mapping[str, str] | None 
     fig.update_xaxes(title=None, tickangle=-30, tickfont={"size": 15})
     fig.update_layout(legend={"orientation": "h", "y": -0.36, "x": 0, "yanchor": "top"})
     fig.update_layout(margin={"b": 210})
-    return style(fig, "Strategy canvas",
-                 "The industry's value curve, what each tier values, and the curve the ERRC "
-                 "grid proposes")
+    subtitle = ("The industry's value curve, what each tier values, and the curve the ERRC "
+                "grid proposes")
+    if derived_from:
+        subtitle += f"; what a tier values is derived from what drives '{derived_from}'"
+    return style(fig, "Strategy canvas", subtitle)

@@ -13,7 +13,8 @@ from noncustomers.charts.theme import IMPORTANCE_COLOR, PERFORMANCE_COLOR, style
 __all__ = ["plot_gaps"]
 
 
-def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None = None) -> go.Figure:
+def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None = None,
+              derived_from: str | None = None) -> go.Figure:
     """One row per attribute, sorted by gap (largest unmet need on top).
 
     Parameters
@@ -24,6 +25,9 @@ def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None =
         ``all``, a tier or a segment.
     labels : mapping, optional
         attribute -> display label.
+    derived_from : str, optional
+        The outcome a derived importance comes from (the schema's ``[importance]
+        derived_from``), named in the legend and subtitle.
     """
     labels = labels or {}
     rows = gaps[gaps["group"] == group].copy()
@@ -38,6 +42,15 @@ def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None =
         rows["gap"] = rows["importance"] - rows["performance"]
         perf_name = "Industry performance (as rated by users; this group has not used it)"
     rows = rows.sort_values("gap", ascending=False, na_position="last")
+    derived = ("importance_source" in rows
+               and (rows["importance_source"] == "derived").any())
+    importance_name = "Importance to this group"
+    note = "Weighted means on 0-10 with 95% intervals"
+    if derived:
+        outcome = f"'{derived_from}'" if derived_from else "the outcome"
+        importance_name = f"Importance to this group (derived: what drives {outcome})"
+        note = (f"Importance derived from what drives {outcome} (relative weights, bootstrap "
+                "95% intervals); performance: weighted means on 0-10 with 95% intervals")
     fig = go.Figure()
     for r in rows.itertuples():
         if not (np.isnan(r.importance) or np.isnan(r.performance)):
@@ -51,7 +64,7 @@ def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None =
                  "array": rows["importance_hi"] - rows["importance"],
                  "arrayminus": rows["importance"] - rows["importance_lo"]}
     fig.add_trace(go.Scatter(
-        x=rows["importance"], y=rows["label"], mode="markers", name="Importance to this group",
+        x=rows["importance"], y=rows["label"], mode="markers", name=importance_name,
         error_x=error,
         marker={"size": 16, "color": IMPORTANCE_COLOR, "symbol": "circle"},
         customdata=np.c_[rows["gap"], rows["opportunity"]],
@@ -72,5 +85,4 @@ def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None =
             + (f"; LOW BASE: effective n {rows['n_eff'].iloc[0]:.0f} < 30, read with care"
                if low else ""))
     return style(fig, f"What '{group}' values vs what the industry delivers",
-                 "Weighted means on 0-10 with 95% intervals; sorted by gap (importance - "
-                 f"performance). {base}")
+                 f"{note}; sorted by gap (importance - performance). {base}")

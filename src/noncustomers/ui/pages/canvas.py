@@ -21,7 +21,9 @@ if not chosen:
     st.info("Choose at least one curve.")
     st.stop()
 labels = attribute_labels(analysis)
-show_chart(plot_strategy_canvas(analysis.canvas, labels, curves=chosen), key="canvas",
+show_chart(plot_strategy_canvas(analysis.canvas, labels, curves=chosen,
+                                derived_from=analysis.panel.schema.importance_from),
+           key="canvas",
            height=640)
 
 wide = analysis.canvas.pivot(index="attribute", columns="curve", values="level")

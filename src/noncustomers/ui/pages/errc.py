@@ -15,6 +15,10 @@ if not analysis.errc_evidence:
     st.stop()
 
 show_chart(plot_errc_grid(analysis.errc, labels, analysis.errc_evidence), key="errc")
+if analysis.panel.schema.importance_from:
+    st.caption(f"The survey has no importance questions: what non-customers *value* is "
+               f"derived from what drives '{analysis.panel.schema.importance_from}' in each "
+               "tier (relative weights; 5 = an equal share of what the perceptions explain).")
 
 def _segments(calls: list[dict]) -> str:
     return ", ".join(f"{c['segment']} ({c['call']}, {c['share_of_noncustomers']:.0%})"

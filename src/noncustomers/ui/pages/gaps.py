@@ -33,7 +33,8 @@ chosen = analysis.gaps[analysis.gaps["group"] == group]
 if len(chosen) and bool(chosen["low_base"].iloc[0]):
     st.warning(f"Low base: the effective sample size of '{group}' is "
                f"{chosen['n_eff'].iloc[0]:.0f} (< 30); its figures are uncertain.")
-show_chart(plot_gaps(analysis.gaps, group, labels), key=f"gaps_{group}")
+show_chart(plot_gaps(analysis.gaps, group, labels, analysis.panel.schema.importance_from),
+           key=f"gaps_{group}")
 
 table = analysis.gaps[analysis.gaps["group"] == group].drop(columns=["group"]).copy()
 table.insert(0, "factor", table.pop("attribute").map(labels))
