@@ -224,3 +224,13 @@ def test_mcdonalds_liking_is_driven_first_by_yummy_and_tasty():
         "yummy", "tasty"]
     assert (everyone["importance_source"] == "derived").all()
     assert not result.canvas.empty and any(result.errc.values())
+
+
+def test_columns_are_described_in_peoples_words():
+    panel = panel_from_frame(_survey(50), parse_schema(SCHEMA))
+    assert panel.describe("imp_service") == "service (importance)"
+    assert panel.describe("greasy") == "greasy (performance)"
+    assert panel.describe("member") == "member"
+    panel.labels["member"] = "Member of the club?"
+    assert panel.describe("member") == "Member of the club?"
+    assert panel.describe("member=yes") == "Member of the club?: yes"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -72,7 +71,7 @@ def cell(table, segment, variable, level=""):
 def test_columns_and_order(tiny_table):
     assert list(tiny_table.columns) == PROFILE_COLUMNS
     assert PROFILE_COLUMNS == ["segment", "variable", "level", "value", "total", "index",
-                               "p_value", "significant", "q_value", "basis"]
+                               "p_value", "significant", "q_value", "basis", "label"]
     # Segments by tier then number (unexplored-1 before unexplored-2 although it comes later in
     # the data); unclassified skipped; variables = basis then profile columns; kids levels by
     # descending total share, the tie no/yes (5/11 each) alphabetically, then maybe (1/11).
@@ -294,8 +293,8 @@ def test_planted_difference_is_significant_and_no_difference_is_not():
     assert seg1.loc[("flat", "x"), "p_value"] == pytest.approx(1.0)
 
 
-def test_significance_is_benjamini_hochberg_over_the_table(tiny_table):
-    for table in (tiny_table, _sample_table()):
+def test_significance_is_benjamini_hochberg_over_the_table(tiny_table, sample_table):
+    for table in (tiny_table, sample_table):
         p = table.p_value.to_numpy()
         ok = ~np.isnan(p)
         q = stats.false_discovery_control(p[ok], method="bh")
@@ -343,28 +342,16 @@ def test_bad_arguments(tiny):
 
 # ---- the sample panel -----------------------------------------------------------------------
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
-_SAMPLE: dict = {}
+@pytest.fixture(scope="module")
+def sample_table(sample_analysis) -> pd.DataFrame:
+    """The profiles of the sample's segments (the session's shared analysis, conftest)."""
+    result = sample_analysis
+    return _segment_profiles(result.panel, result.tiers, result.segments)
 
 
-def _sample_table() -> pd.DataFrame:
-    if "table" not in _SAMPLE:
-        from threadpoolctl import threadpool_limits
-
-        from noncustomers import analyze, read_panel
-
-        panel = read_panel(SAMPLE_DIR / "gym_panel.csv", SAMPLE_DIR / "gym_schema.toml")
-        with threadpool_limits(limits=1):
-            result = analyze(panel, map=None, stability_runs=0,  # profiles need no stability
-                             curve_resamples=0)
-        _SAMPLE["result"] = result
-        _SAMPLE["table"] = _segment_profiles(panel, result.tiers, result.segments)
-    return _SAMPLE["table"]
-
-
-def test_sample_panel_young_parents():
-    table = _sample_table()
-    result = _SAMPLE["result"]
+def test_sample_panel_young_parents(sample_analysis, sample_table):
+    table = sample_table
+    result = sample_analysis
     segments = [s for s in result.segments.unique() if s != "unclassified"]
     tier_rank = {t: i for i, t in enumerate(result.panel.schema.tier_names)}
     expected_order = sorted(segments, key=lambda s: (tier_rank[s.rsplit("-", 1)[0]],

@@ -4,6 +4,7 @@
                          [--curve CURVE.csv] [--prize-margin POINTS] ...
     noncustomers analyze PANEL --config DIR/config.toml --out NEW [options that override it]
     noncustomers assign NEW_PANEL --model MODEL --out DIR
+    noncustomers init PANEL [--out SCHEMA.toml] [--force] [--sheet SHEET]
 
 Exit codes: 0 success, 2 bad input (one line on stderr, nothing written), 130 or 143
 when interrupted by SIGINT or SIGTERM (nothing written either).
@@ -152,6 +153,17 @@ def build_parser() -> argparse.ArgumentParser:
     place.add_argument("--out", required=True,
                        help="output folder: new, empty or holding an earlier run, which is "
                             "replaced as a whole")
+    init = sub.add_parser("init", help="draft a schema for a panel file",
+                          description="Reads PANEL and writes a draft schema (TOML) whose "
+                                      "comments say why each guess was made and how sure it "
+                                      "is; it runs as it is with analyze.")
+    init.add_argument("panel", help="panel file: .csv, .tsv, .xlsx, .parquet, .sav or .dta")
+    init.add_argument("--out", metavar="SCHEMA.toml", default=None,
+                      help="write the draft to this file (default: print it)")
+    init.add_argument("--force", action="store_true",
+                      help="replace --out when it exists")
+    init.add_argument("--sheet", default=None,
+                      help="the sheet of an Excel panel (default: the first)")
     return parser
 
 
@@ -266,6 +278,47 @@ def _assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from noncustomers.draft import draft_from_file
+    from noncustomers.export import check_file_target, remove_stale, staging_name
+
+    out = Path(args.out) if args.out is not None else None
+    if out is not None:  # every output check before any work
+        if out.is_dir():
+            raise NoncustomersError(f"--out '{out}' is a folder; give a file name such as "
+                                    f"'{out / 'schema.toml'}'")
+        if out.exists() and Path(args.panel).exists() and out.samefile(args.panel):
+            raise NoncustomersError(f"--out '{out}' is the panel itself; give another file "
+                                    "name")
+        if out.exists() and not args.force:
+            raise NoncustomersError(f"--out '{out}' exists; use --force to replace it")
+        check_file_target(out, "--out")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        draft = draft_from_file(args.panel, sheet=args.sheet)
+        text = draft.toml()
+    for w in caught:
+        if w.category is UserWarning:
+            print(f"noncustomers: warning: {one_line(str(w.message))}", file=sys.stderr)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(out)
+    staged = staging_name(out)
+    try:  # written beside its target, then moved in: never a half-written schema
+        staged.write_text(text, encoding="utf-8")
+        os.replace(staged, out)
+    finally:
+        staged.unlink(missing_ok=True)
+    tiers = ", ".join(f"{t.tier} {t.count:,}" for t in draft.tiers)
+    print(f"wrote {out}: id {draft.id.value}, "
+          f"{'weight ' + draft.weight.value if draft.weight else 'no weight'}, "
+          f"{len(draft.attributes)} attributes, tiers {tiers}; check the guesses, then run "
+          f"noncustomers analyze {args.panel} --schema {out} --out DIR")
+    return 0
+
+
 def _analyze(args: argparse.Namespace) -> int:
     # Imported here so `noncustomers --help` answers instantly.
     from noncustomers.analysis import OUTPUT_FILES, analyze
@@ -368,7 +421,7 @@ def _analyze(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    command = _assign if args.command == "assign" else _analyze
+    command = {"assign": _assign, "init": _init}.get(args.command, _analyze)
     try:
         with _signals_unwind():
             return command(args)

@@ -132,6 +132,25 @@ class Panel:
         """The variable label of a column for display, or the column name without one."""
         return self.labels.get(column) or column
 
+    def describe(self, column: str) -> str:
+        """A column in people's words: its SPSS/Stata variable label; else the label of the
+        attribute it rates, with the role (``Low price (importance)``); an encoded nominal
+        level ``col=level`` as ``<column's words>: <level>``; else its name."""
+        if self.labels.get(column):
+            return self.labels[column]
+        for attr in self.schema.attributes.values():
+            if column == attr.importance:
+                return f"{attr.display} (importance)"
+            if column == attr.performance:
+                return f"{attr.display} (performance)"
+        if "=" in column:
+            base, _, level = column.partition("=")
+            if base in self.data.columns:
+                return f"{self.describe(base)}: {level}"
+        if column in self.barrier_labels:
+            return self.barrier_labels[column]
+        return column
+
     @property
     def outcome(self) -> np.ndarray | None:
         """The ``[importance] derived_from`` outcome as numbers (NaN missing), or None."""

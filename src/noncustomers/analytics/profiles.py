@@ -26,7 +26,9 @@ from noncustomers.vocabulary import UNCLASSIFIED, segment_order
 __all__ = ["PROFILE_COLUMNS", "kish_n_eff", "segment_profiles"]
 
 PROFILE_COLUMNS = ["segment", "variable", "level", "value", "total", "index", "p_value",
-                   "significant", "q_value", "basis"]
+                   "significant", "q_value", "basis",
+                   # appended: the variable in people's words (Panel.describe)
+                   "label"]
 
 
 def _ordered_segments(panel: Panel, tiers: np.ndarray, segments: np.ndarray) -> list[str]:
@@ -249,5 +251,7 @@ def segment_profiles(panel: Panel, tiers: pd.Series, segments: pd.Series,
     table["q_value"] = q
     table["significant"] = pd.Series(np.where(np.isnan(p), None, q < alpha), dtype=object,
                                      index=table.index)
+    names = {var: panel.describe(var) for var in pd.unique(table["variable"])}
+    table["label"] = table["variable"].map(names).astype(object)
     return table[PROFILE_COLUMNS].astype({"value": float, "total": float, "index": float,
                                           "p_value": float, "q_value": float, "basis": bool})

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from noncustomers.analysis import Analysis
 from noncustomers.charts.theme import HEIGHT, WIDTH
 
-__all__ = ["show_chart", "attribute_labels"]
+__all__ = ["HEADERS", "attribute_labels", "readable", "show_chart"]
+
+#: Column names of the library's tables in people's words, for the pages' tables (the
+#: files keep the names: they are a contract).
+HEADERS = {
+    "importance": "importance (0-10)", "performance": "performance (0-10)",
+    "importance_t2b": "importance, top box (0-10)",
+    "performance_t2b": "performance, top box (0-10)", "opportunity": "opportunity (0-20)",
+    "n": "respondents", "weighted_n": "weighted respondents", "n_eff": "effective base",
+    "importance_lo": "importance, 95% low", "importance_hi": "importance, 95% high",
+    "performance_lo": "performance, 95% low", "performance_hi": "performance, 95% high",
+    "low_base": "low base", "opportunity_band": "opportunity band",
+    "importance_source": "importance is", "share_of_tier": "% of tier",
+    "share_of_tier_lo": "% of tier, 95% low", "share_of_tier_hi": "% of tier, 95% high",
+    "stability": "stability (Jaccard)", "stability_label": "stability verdict",
+    "p_value": "p", "q_value": "q (Benjamini-Hochberg)", "index": "index (100 = all)",
+}
 
 
 def show_chart(fig: go.Figure, key: str, height: int = 620) -> None:
@@ -27,3 +44,8 @@ def show_chart(fig: go.Figure, key: str, height: int = 620) -> None:
 
 def attribute_labels(analysis: Analysis) -> dict[str, str]:
     return {name: a.display for name, a in analysis.panel.schema.attributes.items()}
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with :data:`HEADERS` for column names (others: underscores as spaces)."""
+    return table.rename(columns=lambda c: HEADERS.get(c, str(c).replace("_", " ")))

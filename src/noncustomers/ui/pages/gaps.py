@@ -4,7 +4,7 @@ import streamlit as st
 
 from noncustomers.charts import plot_gaps
 from noncustomers.ui import state
-from noncustomers.ui.widgets import attribute_labels, show_chart
+from noncustomers.ui.widgets import attribute_labels, readable, show_chart
 
 analysis = state.require()
 st.title("Gaps: what each group values vs what the industry delivers")
@@ -38,8 +38,10 @@ show_chart(plot_gaps(analysis.gaps, group, labels, analysis.panel.schema.importa
 
 table = analysis.gaps[analysis.gaps["group"] == group].drop(columns=["group"]).copy()
 table.insert(0, "factor", table.pop("attribute").map(labels))
-st.dataframe(table.sort_values("opportunity", ascending=False).round(2), hide_index=True,
-             width="stretch")
-st.caption("All figures on 0-10. gap = importance - performance. *_t2b: share answering in the "
-           "top quarter of the scale (x10). opportunity = importance_t2b + max(importance_t2b - "
-           "performance_t2b, 0) (Ulwick): above 10 is worth a look, above 15 is extreme.")
+st.dataframe(readable(table.sort_values("opportunity", ascending=False).round(2)),
+             hide_index=True, width="stretch")
+st.caption("gap = importance - performance. Top box: share answering in the top quarter of "
+           "the scale (x10). Opportunity = importance top box + max(importance top box - "
+           "performance top box, 0) (Ulwick): above 10 is worth a look, above 15 is extreme."
+           + (" A derived importance has no top box: it is used as it is."
+              if (table["importance_source"] == "derived").any() else ""))

@@ -5,7 +5,7 @@ import streamlit as st
 
 from noncustomers.charts import plot_k_selection
 from noncustomers.ui import state
-from noncustomers.ui.widgets import show_chart
+from noncustomers.ui.widgets import readable, show_chart
 
 analysis = state.require()
 summary = analysis.summary()
@@ -21,9 +21,9 @@ segments = pd.DataFrame([{"segment": name, **seg} for name, seg in summary["segm
 if segments.empty:
     st.info("No segments: the schema has no basis columns or the tiers are too small.")
     st.stop()
-segments["share_of_tier"] = (segments["share_of_tier"] * 100).round(1)
-st.dataframe(segments.rename(columns={"share_of_tier": "% of tier"}), hide_index=True,
-             width="stretch")
+for column in ("share_of_tier", "share_of_tier_lo", "share_of_tier_hi"):
+    segments[column] = (segments[column] * 100).round(1)
+st.dataframe(readable(segments.round(3)), hide_index=True, width="stretch")
 
 tiers = list(summary["selection"])
 if tiers:
@@ -44,7 +44,8 @@ shown["significant"] = ["not tested (basis)" if basis else ("yes" if flag else "
 for column in ("p_value", "q_value"):
     shown[column] = ["" if basis or pd.isna(v) else f"{v:.3g}"
                      for basis, v in zip(untested, profile[column], strict=True)]
-st.dataframe(shown, hide_index=True, width="stretch")
+shown["variable"] = shown.pop("label")  # in people's words (variable labels)
+st.dataframe(readable(shown), hide_index=True, width="stretch")
 st.caption("value: weighted mean or share in the segment; total: in the whole sample; index: "
            "100 = average. significant: q < 0.05 against the rest of the sample (weighted "
            "test, Benjamini-Hochberg): among the flagged rows, about 5% or fewer are expected "
