@@ -15,6 +15,7 @@ on a run's ``config.toml``); segmentation methods are extended with
 from noncustomers.analysis import Analysis, analyze
 from noncustomers.config import AnalysisConfig, ConfigError
 from noncustomers.analytics import ErrcRules, attribute_gaps, errc_grid, strategy_canvas
+from noncustomers.draft import draft_from_file, draft_schema
 from noncustomers.embedding import map_coordinates
 from noncustomers.errors import DataError, NoncustomersError, RuleError, SchemaError
 from noncustomers.panel import Panel, panel_from_frame, read_panel
@@ -28,7 +29,8 @@ from noncustomers.tiers import assign_tiers
 __all__ = [
     "Analysis", "AnalysisConfig", "AutoKMeans", "ChooseK", "ConfigError", "Criterion",
     "DataError", "ErrcRules", "NON_CUSTOMER_TIERS", "NoncustomersError", "Panel", "RuleError",
-    "Schema", "SchemaError", "TIERS", "analyze", "assign_tiers", "attribute_gaps", "errc_grid",
+    "Schema", "SchemaError", "TIERS", "analyze", "assign_tiers", "attribute_gaps",
+    "draft_from_file", "draft_schema", "errc_grid",
     "load_schema", "map_coordinates", "panel_from_frame", "parse_rule", "parse_schema",
     "read_panel", "register_criterion", "register_method", "segment_tiers", "strategy_canvas",
 ]

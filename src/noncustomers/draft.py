@@ -39,23 +39,25 @@ What is looked for, and how:
   a comment says the tiers must be written by hand.
 - **barriers**: a battery named like reasons or barriers, or a multi-response column
   (codes such as ``1,4``) whose name or label says so.
-- **basis**: the importance ratings; else a battery of ratings; else a yes/no perception
-  battery.  **profile**: demographics (age, gender, income...) and outcomes (liking,
-  satisfaction).
+- **basis**: the importance ratings; else a battery of ratings (labelled SPSS/Stata
+  scales get their ``[order]``); else a yes/no perception battery.  **profile**:
+  demographics (age, gender, income...), and the outcome below.
 - **derived importance**: without importance ratings, a liking, satisfaction or intent
-  column is offered as ``[importance] derived_from`` (written commented out).
+  column standing alone is offered as ``[importance] derived_from``, with the items of
+  the largest perception battery as attributes rated for performance only (``reverse``
+  where an item goes with less of the outcome).
 
-The draft checks itself: each part is validated on the data as the panel reader would
-(:func:`noncustomers.panel.panel_from_frame`), a part that fails is left out with a note,
-and the tier counts are those of :func:`noncustomers.tiers.assign_tiers`.
+The draft checks itself: it is read as :func:`noncustomers.panel.panel_from_frame`
+reads a schema on the data; when it does not read, each part that does not read alone is
+left out with a note.  The tier counts are those of :func:`noncustomers.tiers.assign_tiers`.
 
 Examples
 --------
 >>> from noncustomers.draft import draft_from_file                    # doctest: +SKIP
->>> draft = draft_from_file("sample_data/gym_panel.csv")
->>> draft.id.value, draft.weight.value
+>>> draft = draft_from_file("sample_data/gym_panel.csv")               # doctest: +SKIP
+>>> draft.id.value, draft.weight.value                                # doctest: +SKIP
 ('respondent_id', 'weight')
->>> print(draft.toml())
+>>> print(draft.toml())                                               # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from noncustomers.errors import NoncustomersError, one_line
+from noncustomers.errors import DataError, NoncustomersError, one_line
 from noncustomers.io import SurveyMeta, read_survey
 from noncustomers.limits import MAX_WEIGHT, MIN_WEIGHT
 from noncustomers.panel import NEGATIVE_LEVELS, POSITIVE_LEVELS, panel_from_frame
@@ -117,6 +119,7 @@ class AttributeGuess:
     label: str | None = None
     confidence: str = "likely"
     reason: str = ""
+    reverse: bool = False  # a negative perception, read the other way round
 
     @property
     def columns(self) -> list[str]:
@@ -184,7 +187,10 @@ class Draft:
     batteries : list of Battery
     barriers : BarrierGuess or None
     importance : Guess or None
-        An outcome column for ``[importance] derived_from`` (written commented out).
+        An outcome column for ``[importance] derived_from``.
+    derived : list of AttributeGuess
+        Without attributes of its own, the items of a perception battery as attributes
+        rated for performance only, for derived importance.
     notes : list of str
         What else the draft saw or left out.
     """
@@ -205,6 +211,7 @@ class Draft:
     batteries: list[Battery] = field(default_factory=list)
     barriers: BarrierGuess | None = None
     importance: Guess | None = None
+    derived: list[AttributeGuess] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def schema(self) -> Schema:
@@ -492,9 +499,8 @@ def _likert(level: str) -> float | None:
         sign = -1.0 if negated else 1.0
     else:
         return None
-    if negated and any(w in {"all", "never"} for w in words):
-        strength = 2.0
-    elif any(w in _LIKERT_INTENSE for w in words) or "excellent" in words or "terrible" in words:
+    intense = {"excellent", "terrible"} | _LIKERT_INTENSE
+    if (negated and bool({"all", "never"} & set(words))) or any(w in intense for w in words):
         strength = 2.0
     elif any(w in _LIKERT_MILD for w in words):
         strength = 0.5
@@ -517,10 +523,10 @@ def _text_order(levels: Sequence[str]) -> tuple[list[str], str, dict[str, float]
         return ordered, "ordered by how often each answer means", per_year
     ends = [_EDGE_NUMBER.search(lv) for lv in levels]
     if all(ends):
-        numbers = {lv: float(m.group(1) or m.group(2)) for lv, m in zip(levels, ends)}
+        numbers = {lv: float(m.group(1) or m.group(2)) for lv, m in zip(levels, ends, strict=True)}
         if len(set(numbers.values())) == len(levels):
-            return sorted(levels, key=lambda lv: numbers[lv]), "ordered by the number in " \
-                "each answer", None
+            return (sorted(levels, key=lambda lv: numbers[lv]),
+                    "ordered by the number in each answer", None)
     scores = {lv: _likert(lv) for lv in levels}
     if (all(v is not None for v in scores.values()) and len(set(scores.values())) == len(levels)
             and len(levels) >= 3):
@@ -571,7 +577,7 @@ def _rating(col: _Col) -> _Rating | None:
     if not _ordinal_labels(col, labelled):
         return None  # codes of brands, regions...: categories, not a scale
     distinct, counts = np.unique(values, return_counts=True)
-    share = dict(zip(distinct.tolist(), (counts / values.size).tolist()))
+    share = dict(zip(distinct.tolist(), (counts / values.size).tolist(), strict=True))
     codes = {c for c in share if c in labelled_missing}
     why = []
     if codes:
@@ -614,8 +620,8 @@ def _rating(col: _Col) -> _Rating | None:
     elif lo in (0.0, 1.0) and hi in (3, 4, 5, 6, 7, 9, 10, 11):
         confidence, source = "sure", f"answers run {_fmt(lo)}-{_fmt(hi)}"
     elif 1 < lo <= 3 and hi <= 11:
-        confidence, source = "likely", f"answers run {_fmt(lo)}-{_fmt(hi)}, nobody below " \
-                                       f"{_fmt(lo)}: taken from 1"
+        confidence = "likely"
+        source = f"answers run {_fmt(lo)}-{_fmt(hi)}, nobody below {_fmt(lo)}: taken from 1"
         lo = 1.0
     else:
         confidence, source = "likely", f"answers run {_fmt(lo)}-{_fmt(hi)}"
@@ -725,12 +731,14 @@ def _guess_id(frame: pd.DataFrame, cols: list[_Col]) -> Guess:
             continue  # unique sentences are answers, not ids
         if id_like:
             named.append((0, col, "unique and never empty; named like an id", "sure"))
+        elif col.rating is not None:
+            continue  # a few answers on a scale can all differ; they are still answers
         elif whole:
             numbers = np.sort(col.numbers)
             steps = np.unique(np.diff(numbers))
             if steps.size == 1 and steps[0] == 1:
-                named.append((1, col, f"unique whole numbers {_fmt(numbers[0])} to "
-                                      f"{_fmt(numbers[-1])}, no gaps, never empty", "likely"))
+                named.append((1, col, (f"unique whole numbers {_fmt(numbers[0])} to "
+                                      f"{_fmt(numbers[-1])}, no gaps, never empty"), "likely"))
             elif col.index == 0:
                 named.append((2, col, "the first column: unique whole numbers, never empty",
                               "guess"))
@@ -738,7 +746,7 @@ def _guess_id(frame: pd.DataFrame, cols: list[_Col]) -> Guess:
                 re.fullmatch(r"[\w\-.:/#]+", v) for v in col.levels):
             named.append((2, col, "unique codes of one length, never empty", "guess"))
     if named:
-        rank, col, reason, confidence = min(named, key=lambda t: (t[0], t[1].index))
+        _rank, col, reason, confidence = min(named, key=lambda t: (t[0], t[1].index))
         return Guess(col.name, confidence, reason)
     why = "; ".join(failed[:3]) if failed else "no column is unique and never empty"
     return Guess(ROW_ID, "sure", f"{why}: respondents are numbered 1 to n")
@@ -840,6 +848,8 @@ def _pair_ratings(cols: list[_Col], skip: set[str]) -> tuple[list[AttributeGuess
         if source is not None:
             found = _label_stem(source.label, IMPORTANCE_WORDS | PERFORMANCE_WORDS)
             label = found[1] if found and found[1] else source.label
+            if _plain(label) == _plain(pair.stem):
+                label = None  # says no more than the attribute's name
         by = "names" if pair.via == "name" else "variable labels"
         if imp is not None and perf is not None:
             confidence = "sure" if pair.via == "name" else "likely"
@@ -878,7 +888,7 @@ def _scales(attributes: list[AttributeGuess], by_name: dict[str, _Col]) -> list[
             continue
         if any(c.rating.ordered_text for c in cols):
             # text levels on one side, numbers on the other: keep the numbers only
-            keep = [c for c in cols if not c.rating.ordered_text][0]
+            keep = next(c for c in cols if not c.rating.ordered_text)
             a = replace(a, importance=keep.name if keep.name == a.importance else None,
                         performance=keep.name if keep.name == a.performance else None,
                         reason=f"{a.reason}; the text-rated column is left out")
@@ -956,7 +966,8 @@ def _batteries(cols: list[_Col], kind: str, skip: set[str]) -> list[Battery]:
     for run in runs:
         groups: list[list[_Col]] = []
         for col in run:
-            if groups and _key(col.name) is not None and _key(col.name) == _key(groups[-1][-1].name):
+            key = _key(col.name)
+            if groups and key is not None and key == _key(groups[-1][-1].name):
                 groups[-1].append(col)
             else:
                 groups.append([col])
@@ -1136,8 +1147,8 @@ def _category_tiers(frame: pd.DataFrame, roles: dict[str, list[_Col]]) -> _Tiers
                                   "guess" if freq.kind == "numeric" else "likely",
                                   f"{users_why}; {regular_why}" if use is not None
                                   else regular_why)
-        out.rules["soon-to-be"] = (users, "likely", f"{users_why}, below that: they buy "
-                                   "minimally, on the edge of the market")
+        out.rules["soon-to-be"] = (users, "likely", (f"{users_why}, but less often than "
+                                   "customers: they buy minimally, on the edge of the market"))
     else:
         out.rules["customers"] = (users, "likely", users_why)
     knows = [_yes(c) for role in ("trial", "consideration", "rejection")
@@ -1145,18 +1156,18 @@ def _category_tiers(frame: pd.DataFrame, roles: dict[str, list[_Col]]) -> _Tiers
     named = [c.name for role in ("trial", "consideration", "rejection")
              for c in roles.get(role, [])[:1]]
     if knows:
-        out.rules["refusing"] = (_any(knows), "likely", f"{' or '.join(named)}: they tried or "
-                                 "considered it and do not buy (now)")
+        out.rules["refusing"] = (_any(knows), "likely", (f"{' or '.join(named)}: they tried or "
+                                 "considered it and do not buy (now)"))
     elif roles.get("awareness"):
         aware = roles["awareness"][0]
-        out.rules["refusing"] = (_yes(aware), "guess", f"{aware.describe()}: they know it and "
-                                 "do not buy")
+        out.rules["refusing"] = (_yes(aware), "guess", (f"{aware.describe()}: they know it and "
+                                 "do not buy"))
     elif freq is not None and freq.order is not None and freq.per_year is not None:
         never = [lv for lv in freq.order if freq.per_year[lv] == 0]
         if never:
             out.rules["refusing"] = (_equals(freq, never[0]), "guess",
-                                     f"'{never[0]}': they answered about it, so they know it, "
-                                     "and do not buy (no awareness column to tell otherwise)")
+                                     (f"'{never[0]}': they answered about it, so they know it, "
+                                     "and do not buy (no awareness column to tell otherwise)"))
     elif freq is not None and freq.kind == "numeric":
         out.rules["refusing"] = (Compare("==", _col(freq.name), Literal(0), 0), "guess",
                                  f"{freq.name} is 0: they know it and do not buy")
@@ -1199,9 +1210,9 @@ def _brand_tiers(frame: pd.DataFrame, cols: list[_Col], skip: set[str]) -> _Tier
         out.funnel["brand"] = [current.name] + [c.name for c in by_brand[focal]]
         n = int(counts.get(focal, 0))
         out.rules["customers"] = (_equals(current, focal), "guess",
-                                  f"{current.describe()} names each respondent's brand; the "
+                                  (f"{current.describe()} names each respondent's brand; the "
                                   f"draft takes the most common one, '{focal}' ({n:,}): put "
-                                  "your own")
+                                  "your own"))
         before = [c for c in cols if c.kind == "text" and c.referable and c.name != current.name
                   and c.words & BRAND_BEFORE_WORDS and focal in c.levels]
         knows = [_yes(c) for c in by_brand[focal]] + [_equals(c, focal) for c in before]
@@ -1210,8 +1221,8 @@ def _brand_tiers(frame: pd.DataFrame, cols: list[_Col], skip: set[str]) -> _Tier
                                  f"{', '.join(named)}: they know '{focal}'"
                                  + (" or were with it before" if before else "")
                                  + " and are with another brand")
-        out.rules["unexplored"] = (Const(True), "likely", f"everyone else: '{focal}' is not "
-                                   "on their map")
+        out.rules["unexplored"] = (Const(True), "likely", (f"everyone else: '{focal}' is not "
+                                   "on their map"))
         out.notes.append(f"brand survey: {current.name} holds each respondent's brand and "
                          f"{len(by_brand)} brands have awareness columns; the tiers are drafted "
                          f"for '{focal}' (soon-to-be needs a rule of your own, e.g. customers "
@@ -1264,12 +1275,21 @@ def draft_schema(frame: pd.DataFrame, meta: SurveyMeta | None = None,
 
     id_guess = _guess_id(frame, cols)
     if id_guess.value == ROW_ID and ROW_ID in frame.columns:
-        notes.append(f"the table has a column named '{ROW_ID}', which id = \"{ROW_ID}\" "
-                     "would hide: rename it")
+        raise DataError(f"{source}: no column identifies each respondent (unique, never "
+                        f"empty), and the column named '{ROW_ID}' hides the row number that "
+                        f"id = \"{ROW_ID}\" would use; rename that column")
     weight = _guess_weight(cols, {id_guess.value}, notes)
     used = {id_guess.value} | ({weight.value} if weight else set())
     attributes, outcomes = _pair_ratings(cols, used)
     attributes = _scales(attributes, by_name)
+    for col in cols:
+        if col.rating is None and col.kind in ("numeric", "text") and col.name not in used and (
+                _name_stem(col.name, _IMPORTANCE_NAME) or _name_stem(col.name,
+                                                                     _PERFORMANCE_NAME)):
+            odd = [lv for lv in col.levels if not re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", lv)]
+            notes.append(f"{col.name} is named like a rating, but its answers are not on a "
+                         "scale" + (f" (text such as '{odd[0]}')" if odd else "")
+                         + ": not used as an attribute")
     used |= {c for a in attributes for c in a.columns}
 
     binary = _batteries(cols, "binary", used)
@@ -1296,6 +1316,10 @@ def draft_schema(frame: pd.DataFrame, meta: SurveyMeta | None = None,
             order.setdefault(outcome.name, Guess(list(outcome.order), "likely",
                                                  outcome.order_reason))
 
+    derived = []
+    if importance is not None and not any(a.performance for a in attributes):
+        derived = _perception_attributes(frame, outcome, batteries, by_name)
+
     basis, missing, basis_order = _guess_basis(attributes, batteries, by_name, taken)
     order.update(basis_order)
     basis_columns = {c.name for c in cols if any(_matches(e, c.name) for e in basis.value)}
@@ -1308,7 +1332,8 @@ def draft_schema(frame: pd.DataFrame, meta: SurveyMeta | None = None,
                          for t in TIERS if t in tiers.rules
                          for tree, conf, why in [tiers.rules[t]]],
                   funnel=funnel, order=order, basis=basis, profile=profile,
-                  batteries=batteries, barriers=barriers, importance=importance, notes=notes)
+                  batteries=batteries, barriers=barriers, importance=importance,
+                  derived=derived, notes=notes)
     return _checked(draft, frame, meta)
 
 
@@ -1334,6 +1359,20 @@ def _matches(entry: str, name: str) -> bool:
     if any(ch in entry for ch in "*?["):
         return fnmatch.fnmatchcase(name, entry)
     return entry == name
+
+
+def _item_of(col: _Col, by_name: dict[str, _Col], batteries: list[Battery]) -> str | None:
+    """Whether a yes/no column with a funnel word is one item of a battery that is not the
+    category's funnel: ``"brand"`` when most items share its role (awareness of each
+    brand), ``"perception"`` when most items have none (``cosiness/familiar atmosphere``)."""
+    battery = next(b for b in batteries if col.name in b.columns)
+    roles = [_funnel_role(by_name[c]) for c in battery.columns]
+    same = roles.count(_funnel_role(col))
+    if same >= 3 and same * 2 >= len(roles):
+        return "brand"
+    if sum(r is not None for r in roles) * 2 < len(roles):
+        return "perception"
+    return None
 
 
 _BINARY_ROLES = ("use", "trial", "consideration", "awareness", "rejection")
@@ -1367,9 +1406,9 @@ def _guess_tiers(frame: pd.DataFrame, cols: list[_Col], by_name: dict[str, _Col]
     funnel.update(tiers.funnel)
     if "customers" not in tiers.rules:
         tiers.rules = {"customers": (Const(True), "guess",
-                                     "no awareness, use or frequency column was found, so "
+                                     ("no awareness, use or frequency column was found, so "
                                      "everyone is a customer: write the tiers by hand "
-                                     "(see \"The schema file\" in the README)")}
+                                     "(see \"The schema file\" in the README)"))}
     return tiers, funnel
 
 
@@ -1394,6 +1433,37 @@ def _guess_outcome(cols: list[_Col], outcomes: list[_Col], batteries: list[Batte
                   and (c.rating is not None or c.order is not None or c.kind == "numeric")]
     candidates += [c for c in outcomes if c not in candidates and c.name not in taken]
     return max(candidates, key=lambda c: (_outcome_score(c), -c.index), default=None)
+
+
+def _scores(col: _Col, frame: pd.DataFrame) -> np.ndarray:
+    """A column as numbers: yes/no as 0/1, ordered text as its positions, else its numbers."""
+    raw = frame[col.name]
+    if col.kind == "binary":
+        return np.where(raw.isna(), np.nan, (raw == col.positive).astype(float))
+    if col.order is not None and not col.labelled:
+        rank = {level: float(i) for i, level in enumerate(col.order)}
+        return raw.map(lambda v: rank.get(str(v), np.nan)).to_numpy(dtype=float)
+    return col.numbers if col.numbers is not None else np.full(len(raw), np.nan)
+
+
+def _perception_attributes(frame: pd.DataFrame, outcome: _Col, batteries: list[Battery],
+                           by_name: dict[str, _Col]) -> list[AttributeGuess]:
+    """The largest perception battery as performance-only attributes; an item that goes
+    with less of the outcome (``greasy`` with liking) is reversed."""
+    perceptions = [b for b in batteries if b.role == "perception"]
+    if not perceptions:
+        return []
+    battery = max(perceptions, key=lambda b: (len(b.columns), b.kind == "binary"))
+    target = _scores(outcome, frame)
+    out = []
+    for column in battery.columns:
+        values = _scores(by_name[column], frame)
+        both = ~np.isnan(values) & ~np.isnan(target)
+        r = (float(np.corrcoef(values[both], target[both])[0, 1])
+             if both.sum() > 2 and values[both].std() > 0 and target[both].std() > 0 else 0.0)
+        out.append(AttributeGuess(_attribute_key(column), None, column, None, (), None, "guess",
+                                  f"{column}: r = {r:+.2f} with {outcome.name}", reverse=r < 0))
+    return out
 
 
 def _unused(cols: list[_Col], batteries: list[Battery], taken: set[str]) -> list[str]:
@@ -1602,55 +1672,57 @@ def _part(draft: Draft, **parts: Any) -> Draft:
     bare = replace(draft, weight=None, missing=draft.missing, attributes=[],
                    tiers=[TierGuess("customers", "true", "guess", "")], order={},
                    basis=Guess([], "guess", ""), profile=Guess([], "guess", ""),
-                   barriers=None, importance=None, notes=[])
+                   barriers=None, importance=None, derived=[], notes=[])
     return replace(bare, **parts)
 
 
 def _checked(draft: Draft, frame: pd.DataFrame, meta: SurveyMeta) -> Draft:
-    """Leave out each part the panel reader refuses on the data (with a note), then count
-    the tiers."""
+    """The draft as the panel reader accepts it on the data: when the whole does not read,
+    each part that does not read alone is left out with a note; then the tiers are counted."""
+    if _problem(draft, frame, meta) is None:
+        return _counted(draft, frame, meta)
     notes = list(draft.notes)
-    if _problem(_part(draft, weight=draft.weight), frame, meta) and draft.weight is not None:
-        notes.append(f"the weight '{draft.weight.value}' was left out: "
-                     f"{_problem(_part(draft, weight=draft.weight), frame, meta)}")
+
+    def fails(**parts: Any) -> str | None:
+        return _problem(_part(draft, **parts), frame, meta)
+
+    if draft.weight is not None and (problem := fails(weight=draft.weight)):
+        notes.append(f"the weight '{draft.weight.value}' was left out: {problem}")
         draft = replace(draft, weight=None)
-    if draft.attributes and _problem(_part(draft, attributes=draft.attributes), frame, meta):
+    if draft.importance is not None and (problem := fails(
+            importance=draft.importance, derived=draft.derived, order=draft.order)):
+        notes.append(f"[importance] derived_from '{draft.importance.value}' was left out: "
+                     f"{problem}")
+        draft = replace(draft, importance=None, derived=[])
+    if draft.attributes and fails(attributes=draft.attributes):
         kept = []
         for a in draft.attributes:
-            problem = _problem(_part(draft, attributes=[a]), frame, meta)
-            if problem:
+            if problem := fails(attributes=[a]):
                 notes.append(f"attribute '{a.name}' was left out: {problem}")
             else:
                 kept.append(a)
         draft = replace(draft, attributes=kept)
-    if draft.basis.value and _problem(_part(draft, basis=draft.basis, order=draft.order),
-                                      frame, meta):
-        problem = _problem(_part(draft, basis=draft.basis, order=draft.order), frame, meta)
+    if draft.basis.value and (problem := fails(basis=draft.basis, order=draft.order)):
         notes.append(f"the basis ({_short_list(draft.basis.value)}) was left out: {problem}")
         draft = replace(draft, basis=Guess([], "guess", "the drafted basis did not read: "
                                            "add the columns to segment on"))
-    if draft.barriers is not None and _problem(_part(draft, barriers=draft.barriers), frame,
-                                               meta):
-        problem = _problem(_part(draft, barriers=draft.barriers), frame, meta)
+    if draft.barriers is not None and (problem := fails(barriers=draft.barriers)):
         notes.append(f"[barriers] was left out: {problem}")
         draft = replace(draft, barriers=None)
-    if draft.profile.value and _problem(_part(draft, profile=draft.profile), frame, meta):
-        notes.append(f"the profile was left out: "
-                      f"{_problem(_part(draft, profile=draft.profile), frame, meta)}")
+    if draft.profile.value and (problem := fails(profile=draft.profile)):
+        notes.append(f"the profile was left out: {problem}")
         draft = replace(draft, profile=Guess([], "guess", "the drafted profile did not read"))
-    tiers = draft.tiers
-    if _problem(_part(draft, tiers=tiers, order=draft.order), frame, meta):
-        notes.append("the drafted tier rules were left out: "
-                     f"{_problem(_part(draft, tiers=tiers, order=draft.order), frame, meta)}")
-        tiers = [TierGuess("customers", "true", "guess", "the drafted rules did not run on the "
-                           "data, so everyone is a customer: write the tiers by hand")]
-    draft = replace(draft, tiers=tiers, notes=notes)
-    problem = _problem(draft, frame, meta)
-    if problem:  # the parts read alone but not together: keep the safe core
+    if problem := fails(tiers=draft.tiers, order=draft.order):
+        notes.append(f"the drafted tier rules were left out: {problem}")
+        draft = replace(draft, tiers=[TierGuess(
+            "customers", "true", "guess", "the drafted rules did not run on the data, so "
+            "everyone is a customer: write the tiers by hand")])
+    draft = replace(draft, notes=notes)
+    if problem := _problem(draft, frame, meta):  # the parts read alone, not together
         notes.append(f"the draft did not read as a whole ({problem}); the basis, profile and "
                      "barriers were left out")
-        draft = replace(draft, basis=Guess([], "guess", "left out"), profile=Guess(
-            [], "guess", "left out"), barriers=None, notes=notes)
+        draft = replace(draft, basis=Guess([], "guess", "left out"),
+                        profile=Guess([], "guess", "left out"), barriers=None)
     return _counted(draft, frame, meta)
 
 
@@ -1711,7 +1783,8 @@ def _tier_line(guess: TierGuess, rows: int) -> list[str]:
     count = ""
     if guess.count is not None:
         count = f" -> {guess.count:,} respondents ({_pct(guess.count, rows)}"
-        if guess.weighted_share is not None and abs(guess.weighted_share * rows - guess.count) > 0.5:
+        share = guess.weighted_share
+        if share is not None and abs(share * rows - guess.count) > 0.5:
             count += f"; {guess.weighted_share:.0%} weighted"
         count += ")"
     return (_comment(f"{guess.confidence}: {guess.reason}{count}")
@@ -1719,8 +1792,8 @@ def _tier_line(guess: TierGuess, rows: int) -> list[str]:
 
 
 def _render(draft: Draft) -> str:
-    lines = [f"# Draft schema for {_CONTROL.sub(' ', draft.source)} ({draft.rows:,} rows, "
-             f"{draft.columns:,} columns), written by `noncustomers init`.",
+    lines = [(f"# Draft schema for {_CONTROL.sub(' ', draft.source)} ({draft.rows:,} rows, "
+             f"{draft.columns:,} columns), written by `noncustomers init`."),
              *_comment("Each guess says why it was made and how sure it is: 'sure' (the data "
                        "leave little doubt), 'likely' (a good bet: check it) or 'guess' (a "
                        "starting point: check it). The draft runs as it is (noncustomers "
@@ -1733,14 +1806,14 @@ def _render(draft: Draft) -> str:
     if draft.weight is not None:
         lines += _because(draft.weight) + [f"weight = {_toml_value(draft.weight.value)}"]
     else:
-        lines += ["# no weight column was found: every respondent counts 1 "
-                  "(add weight = \"column\")"]
+        lines += [("# no weight column was found: every respondent counts 1 "
+                  "(add weight = \"column\")")]
     if draft.missing is not None:
         lines += _because(draft.missing) + [f"missing = {_toml_value(list(draft.missing.value))}"]
 
     lines += ["", "[tiers]",
-              "# Tried top to bottom; the first rule that matches wins. Counts are rows of "
-              "this file."]
+              ("# Tried top to bottom; the first rule that matches wins. Counts are rows of "
+              "this file.")]
     for guess in draft.tiers:
         lines += _tier_line(guess, draft.rows)
     absent = [t for t in TIERS if t not in {g.tier for g in draft.tiers}]
@@ -1752,28 +1825,16 @@ def _render(draft: Draft) -> str:
 
     if draft.attributes:
         lines += ["", "[attributes]",
-                  "# The competing factors: importance and/or performance column, scale "
-                  "[low, high], no-answer codes."]
+                  ("# The competing factors: importance and/or performance column, scale "
+                  "[low, high], no-answer codes.")]
+        shared = draft.missing.value if draft.missing is not None else ()
         for a in draft.attributes:
-            spec: dict[str, Any] = {}
-            if a.importance:
-                spec["importance"] = a.importance
-            if a.performance:
-                spec["performance"] = a.performance
-            if a.scale is not None:
-                spec["scale"] = list(a.scale)
-            own = [c for c in a.missing if draft.missing is None or c not in draft.missing.value]
-            if own:
-                spec["missing"] = own
-            if a.label:
-                spec["label"] = a.label
-            lines += _comment(f"{a.confidence}: {a.reason}") + [
-                f"{_toml_key(a.name)} = {_toml_value(spec)}"]
+            lines += [*_comment(f"{a.confidence}: {a.reason}"), _attribute_line(a, shared)]
     elif draft.importance is None:
-        lines += ["", "# [attributes]: no importance or performance ratings were recognised; "
-                  "map them by hand, e.g.",
-                  "# price = { importance = \"imp_price\", performance = \"perf_price\", "
-                  "scale = [1, 5] }"]
+        lines += ["", ("# [attributes]: no importance or performance ratings were recognised; "
+                  "map them by hand, e.g."),
+                  ("# price = { importance = \"imp_price\", performance = \"perf_price\", "
+                  "scale = [1, 5] }")]
 
     if draft.importance is not None:
         lines += [""] + _derived_block(draft)
@@ -1784,8 +1845,8 @@ def _render(draft: Draft) -> str:
     lines += ["k = \"auto\"                          # segments per tier, chosen from the data"]
 
     if draft.order:
-        lines += ["", "[order]", "# Text levels, lowest first: rules compare them and ratings "
-                  "score them 0, 1, 2, ..."]
+        lines += ["", "[order]", ("# Text levels, lowest first: rules compare them and ratings "
+                  "score them 0, 1, 2, ...")]
         reasons = Counter(g.reason for g in draft.order.values())
         common = reasons.most_common(1)[0][0]
         if len(draft.order) > 1:
@@ -1804,8 +1865,8 @@ def _render(draft: Draft) -> str:
             lines.append(f"multi = {_toml_value(b.multi)}")
             lines.append(f"separator = {_toml_value(b.separator)}")
         if b.labels:
-            lines += ["# labels made from the column names: write the reasons as they were "
-                      "asked", f"labels = {_toml_value(b.labels)}"]
+            lines += [("# labels made from the column names: write the reasons as they were "
+                      "asked"), f"labels = {_toml_value(b.labels)}"]
         lines.append(f"missing = {_toml_value(list(b.missing))}"
                      + ("" if b.missing else "                         # no codes here "
                         "(the top-level ones do not apply)"))
@@ -1817,23 +1878,39 @@ def _render(draft: Draft) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _attribute_line(a: AttributeGuess, shared: tuple[float, ...] = ()) -> str:
+    spec: dict[str, Any] = {}
+    if a.importance:
+        spec["importance"] = a.importance
+    if a.performance:
+        spec["performance"] = a.performance
+    if a.scale is not None:
+        spec["scale"] = list(a.scale)
+    own = [c for c in a.missing if c not in shared]
+    if own:
+        spec["missing"] = own
+    if a.reverse:
+        spec["reverse"] = True
+    if a.label:
+        spec["label"] = a.label
+    return f"{_toml_key(a.name)} = {_toml_value(spec)}"
+
+
 def _derived_block(draft: Draft) -> list[str]:
-    """``[importance] derived_from``, commented out: the reader may not accept it yet."""
+    """``[importance] derived_from`` with the perceptions as performance-only attributes."""
     guess = draft.importance
-    lines = _comment(f"{guess.confidence}: no importance ratings were found; {guess.reason}. "
-                     "Importance can then be derived from how the attributes' performance "
-                     "drives it. Uncomment this block once your version of noncustomers reads "
-                     "[importance] (see the README); it needs attributes with a performance "
-                     "column.")
-    lines += ["# [importance]", f"# derived_from = {_toml_value(guess.value)}",
-              f"# method = {_toml_value(IMPORTANCE_METHODS[0])}"]
-    perceptions = [b for b in draft.batteries if b.role == "perception"]
-    if not draft.attributes and perceptions:
-        battery = max(perceptions, key=lambda b: len(b.columns))
-        lines += _comment(f"the {len(battery.columns)} items of {battery.name} could be its "
-                          "attributes, rated for performance only:")
-        lines += ["# [attributes]"]
-        for column in battery.columns:
-            lines.append(f"# {_toml_key(_attribute_key(column))} = "
-                         f"{_toml_value({'performance': column})}")
+    lines = _comment(f"{guess.confidence}: no importance ratings were found; {guess.reason}: "
+                     "each attribute's importance is derived from how strongly its "
+                     "performance drives it (see [importance] in the README). Check the "
+                     "outcome; delete this table and [attributes] to leave importance out.")
+    lines += ["[importance]", f"derived_from = {_toml_value(guess.value)}",
+              f"method = {_toml_value(IMPORTANCE_METHODS[0])}"]
+    if draft.derived and not draft.attributes:
+        reversed_ = [a.name for a in draft.derived if a.reverse]
+        lines += [""] + _comment(
+            f"the {len(draft.derived)} perception items as its attributes, rated for "
+            "performance only" + (f"; reverse = true where an item goes with less "
+                                  f"{guess.value} ({', '.join(reversed_)}): give those a "
+                                  "positive label" if reversed_ else ""))
+        lines += ["[attributes]"] + [_attribute_line(a) for a in draft.derived]
     return lines
