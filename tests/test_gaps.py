@@ -121,7 +121,9 @@ def test_gaps_columns_and_groups(gaps):
         "group", "attribute", "importance", "performance", "gap", "importance_t2b",
         "performance_t2b", "opportunity", "n", "weighted_n"]
     assert GAP_COLUMNS[10:] == ["n_eff", "importance_lo", "importance_hi", "performance_lo",
-                                "performance_hi", "low_base", "quadrant", "opportunity_band"]
+                                "performance_hi", "low_base", "quadrant", "opportunity_band",
+                                "importance_source"]
+    assert set(gaps["importance_source"]) <= {"stated", ""}  # no [importance] derived_from
     # all, then the tiers, then the segments (k=1: one per tier); attributes in schema order
     assert gaps["group"].tolist() == [g for g in ("all", "customers", "unexplored",
                                                   "customers-1", "unexplored-1")
