@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# Native thread pools (OpenMP, OpenBLAS): one thread each, in the test process and in the
+# processes it starts (CLI subprocesses, the app server of test_browser), unless the caller
+# set OMP_NUM_THREADS.  Set before numpy or scikit-learn is imported, so it also holds in
+# threads that threadpoolctl cannot reach (AppTest runs the app in a thread of its own).
+# scikit-learn's KMeans slows down many times over when its threads compete with another
+# busy process (a UMAP compilation, the app server, a second test run) for the two cores of
+# a small machine; results are identical with any thread count (see single_native_thread).
+# deployed_env() gives a child process the caller's own setting (the load test's app server).
+_OMP_SET_HERE = "OMP_NUM_THREADS" not in os.environ
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def deployed_env() -> dict[str, str]:
+    """This process's environment without the OMP_NUM_THREADS set above (if it was)."""
+    env = dict(os.environ)
+    if _OMP_SET_HERE:
+        env.pop("OMP_NUM_THREADS", None)
+    return env
 
 # =============================================================================================
 # Core-library fixtures (used by test_rules, test_schema, test_panel, test_gaps,
@@ -135,6 +166,53 @@ def app_cwd():
         os.environ["NONCUSTOMERS_MAP_WORKER"] = old
 
 
+# =============================================================================================
+# The sample panel, analysed once per test session (used by test_cli, test_charts,
+# test_output_folder, test_profiles).  A full analysis of the 5,000 respondents with the
+# default settings costs about 12 s (10 stability refits per tier, 200 curve-test resamples,
+# 50 driver bootstraps); these fixtures run it once for the whole session.  They are shared:
+# tests only read them (copy a frame before changing it).
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    """One ``noncustomers analyze`` run of the sample panel, with what it printed."""
+
+    code: int
+    out: Path
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def sample_analysis(gym_panel_path, gym_schema_path):
+    """``analyze(read_panel(sample), seed=0, map="pca")`` with every other setting at its
+    default (what the app computes and the CLI writes by default).  Read-only."""
+    from threadpoolctl import threadpool_limits
+
+    from noncustomers import analyze, read_panel
+
+    with threadpool_limits(limits=1):  # see single_native_thread
+        return analyze(read_panel(gym_panel_path, gym_schema_path), seed=0, map="pca")
+
+
+@pytest.fixture(scope="session")
+def sample_cli_run(tmp_path_factory, gym_panel_path, gym_schema_path) -> SampleRun:
+    """``noncustomers analyze SAMPLE --schema ... --out DIR --map pca --seed 0`` (defaults
+    otherwise), run once; the output folder is the only entry of its parent.  Read-only."""
+    from threadpoolctl import threadpool_limits
+
+    from noncustomers.cli import main
+
+    out = tmp_path_factory.mktemp("sample") / "out"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with threadpool_limits(limits=1), redirect_stdout(stdout), redirect_stderr(stderr):
+        code = main(["analyze", str(gym_panel_path), "--schema", str(gym_schema_path),
+                     "--out", str(out), "--map", "pca", "--seed", "0"])
+    return SampleRun(code, out, stdout.getvalue(), stderr.getvalue())
+
+
 def korn_graubard_wilson(indicator, weights):
     """Independent reference for a weighted share's 95% interval (tests only).
 
@@ -165,3 +243,135 @@ def korn_graubard_wilson(indicator, weights):
     base = min(base, float(len(y)))
     lo, hi = proportion_confint(p * base, base, alpha=0.05, method="wilson")
     return p, float(lo), float(hi)
+
+
+# =============================================================================================
+# The app in Debian's Chromium (used by test_browser).  Its first page view makes the server
+# analyse the sample and its map worker compile UMAP (about a minute, once per server).  That
+# first view is opened as soon as the tests are collected, so the server does this work beside
+# the other tests (on the core they leave free) instead of while the browser tests wait; the
+# browser tests then find the sample analysed and the map worker warm.  One server and one page
+# for the session; stopped when the session ends.
+# =============================================================================================
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+APP_STARTUP_S = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class BrowserApp:
+    """``streamlit run app.py`` (its own process group: the server and its map worker) and
+    one Chromium page driven by Playwright."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.url: str | None = None
+        self.page = None
+        self.failure: str | None = None  # why the app did not start (the tests fail with it)
+        self.error: Exception | None = None  # Chromium or Playwright did not start
+        self._proc: subprocess.Popen | None = None
+        self._log_dir: str | None = None
+        self._playwright = None
+        self._browser = None
+
+    def start(self) -> None:
+        """Start the server, wait for it, open the first view (returns once it has loaded,
+        while the server goes on analysing).  Idempotent."""
+        if self.started:
+            return
+        self.started = True
+        self._log_dir = tempfile.mkdtemp(prefix="noncustomers-browser-")
+        log_path = Path(self._log_dir) / "streamlit.log"
+        port = _free_port()
+        with open(log_path, "w", encoding="utf-8") as log:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                 "--server.port", str(port), "--server.address", "127.0.0.1"],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
+                start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + APP_STARTUP_S
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if self._proc.poll() is not None or time.time() > deadline:
+                    self.failure = (f"the app did not start within {APP_STARTUP_S} s: "
+                                    + log_path.read_text(encoding="utf-8"))
+                    return
+                time.sleep(0.5)
+        self.url = url
+        try:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                             args=CHROMIUM_ARGS)
+            self.page = self._browser.new_page(viewport={"width": 1440, "height": 1000})
+            self.page.goto(url)  # the first view: the server starts analysing, warming UMAP
+        except Exception as exc:  # noqa: BLE001 - raised again by the browser_app fixture
+            self.error = exc
+
+    def stop(self) -> None:
+        """Close the browser, then stop the server's process group: TERM, then KILL."""
+        try:
+            if self._browser is not None:
+                self._browser.close()
+            if self._playwright is not None:
+                self._playwright.stop()
+        finally:
+            proc = self._proc
+            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+                if proc is None or proc.poll() is not None:
+                    break
+                try:
+                    os.killpg(proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    proc.wait(timeout=wait)
+                except subprocess.TimeoutExpired:
+                    pass
+            if self._log_dir is not None:
+                shutil.rmtree(self._log_dir, ignore_errors=True)
+
+
+_BROWSER_APP = BrowserApp()
+
+
+def _browser_tests_will_run(session: pytest.Session) -> bool:
+    import importlib.util
+
+    return (not session.config.option.collectonly and CHROMIUM.exists()
+            and importlib.util.find_spec("playwright") is not None
+            and any(item.get_closest_marker("browser") for item in session.items))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Open the app's first view now when browser tests are selected (see above)."""
+    if _browser_tests_will_run(session):
+        session.config.add_cleanup(_BROWSER_APP.stop)
+        _BROWSER_APP.start()
+
+
+@pytest.fixture(scope="session")
+def browser_app(pytestconfig) -> BrowserApp:
+    """The running app and its Chromium page (started at collection, or here when the
+    browser tests were not known then)."""
+    pytest.importorskip("playwright.sync_api")
+    if not _BROWSER_APP.started:
+        pytestconfig.add_cleanup(_BROWSER_APP.stop)
+        _BROWSER_APP.start()
+    if _BROWSER_APP.failure:
+        pytest.fail(_BROWSER_APP.failure)
+    if _BROWSER_APP.error is not None:
+        raise _BROWSER_APP.error
+    return _BROWSER_APP

@@ -1,24 +1,16 @@
 """The app as a person sees it: `streamlit run app.py`, driven in Debian's Chromium.
 
 Skipped cleanly when /usr/bin/chromium (Debian package `chromium`) is absent.
-Screenshots land in the pytest tmp dir for a human to look at.
+Screenshots land in the pytest tmp dir for a human to look at.  The server and the page are
+the session's (conftest.browser_app), opened as soon as the tests are collected.
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+from conftest import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,46 +18,17 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="module")
+def server(browser_app):
+    """The app's address.  conftest.browser_app runs it for the session and opens its first
+    view as soon as the tests are collected (the server analyses the sample and compiles
+    UMAP beside the other tests)."""
+    return browser_app.url
 
 
 @pytest.fixture(scope="module")
-def server():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start within 60 s: " + (proc.stdout.read() or ""))
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1440, "height": 1000})
-        yield pg
-        browser.close()
+def page(browser_app):
+    return browser_app.page
 
 
 def _wait_for_chart(page, timeout_s: float) -> None:
@@ -77,7 +40,8 @@ def _wait_for_chart(page, timeout_s: float) -> None:
 
 
 # The map comes last: its first UMAP fit waits for the worker to compile (about a minute),
-# which happens in the background while the other views are visited.
+# which happens in the background from the first view on (opened when the tests are
+# collected) while the other tests run and the other views are visited.
 VIEWS = [("", "Who buys"), ("gaps", "Gaps"), ("canvas", "Strategy canvas"),
          ("errc", "Eliminate"), ("map", "Map of respondents")]
 

@@ -8,7 +8,6 @@ import struct
 import numpy as np
 import pytest
 
-from noncustomers import analyze, read_panel
 from noncustomers.analytics.canvas import INDUSTRY_CURVE
 from noncustomers.charts import (TIER_COLORS, plot_commonalities, plot_errc_grid, plot_gaps,
                                  plot_map, plot_strategy_canvas, plot_tier_sizes)
@@ -16,9 +15,9 @@ from noncustomers.charts.theme import HEIGHT, WIDTH, segment_colors
 
 
 @pytest.fixture(scope="module")
-def result(gym_panel_path, gym_schema_path):
-    return analyze(read_panel(gym_panel_path, gym_schema_path), seed=0, map="pca", driver_boot=0,
-                   curve_resamples=20)
+def result(sample_analysis):
+    """The sample's analysis, shared with the session (conftest); the charts only read it."""
+    return sample_analysis
 
 
 @pytest.fixture(scope="module")

@@ -30,13 +30,12 @@ def run(panel, schema, out, *extra: str) -> int:
                  "--map", "pca", *extra])
 
 
-# ---- the sample panel, analysed once per module ----------------------------------------------
+# ---- the sample panel, analysed once per session (conftest.sample_cli_run) --------------------
 
 @pytest.fixture(scope="module")
-def sample_run(single_native_thread, tmp_path_factory, gym_panel_path, gym_schema_path):
-    out = tmp_path_factory.mktemp("sample") / "out"
-    code = run(gym_panel_path, gym_schema_path, out, "--seed", "0")
-    return code, out
+def sample_run(sample_cli_run):
+    """``run(sample, --seed 0)``: its exit code and output folder (shared, read-only)."""
+    return sample_cli_run.code, sample_cli_run.out
 
 
 @pytest.fixture(scope="module")
@@ -244,18 +243,20 @@ def test_value_tiers_only_for_customers(assignments, summary):
     assert sum(summary["value_tiers"].values()) == customers.sum()
 
 
-def test_same_seed_gives_byte_identical_files(sample_run, gym_panel_path, gym_schema_path,
-                                              tmp_path, capsys):
-    _, first = sample_run
-    second = tmp_path / "again"
-    assert run(gym_panel_path, gym_schema_path, second, "--seed", "0") == 0
+def test_same_seed_gives_byte_identical_files(sample_cli_run, sample_analysis):
+    # Two independent runs of the sample with seed 0 in this session: the CLI's
+    # (sample_cli_run) and the library's (sample_analysis, the same defaults; its files()
+    # are what the CLI writes, see test_output_folder).  Every file, byte for byte.
+    first = sample_cli_run.out
+    assert sample_cli_run.code == 0
+    second = sample_analysis.files()
     for name in OUTPUT_FILES:
-        assert (second / name).read_bytes() == (first / name).read_bytes(), name
-    captured = capsys.readouterr()
-    assert captured.out.startswith("5000 respondents: customers ")
+        assert second[name] == (first / name).read_bytes(), name
+    # what the run printed
+    assert sample_cli_run.stdout.startswith("5000 respondents: customers ")
     assert ("most shared barrier: Gyms feel intimidating (40% to 57% of each non-customer "
-            "tier)") in captured.out
-    assert captured.err == ""
+            "tier)") in sample_cli_run.stdout
+    assert sample_cli_run.stderr == ""
 
 
 # ---- a tiny panel ----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import deployed_env
 
 CHROMIUM = Path(os.environ.get("NONCUSTOMERS_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +103,8 @@ def server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("load_server") / "streamlit.log"
     # No file watcher: the app under load is the app as deployed (and files edited while the
     # test runs must not trigger reloads).
-    env = {**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+    # The caller's thread settings, not the test session's (conftest.deployed_env).
+    env = {**deployed_env(), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
