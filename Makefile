@@ -19,8 +19,10 @@ install: $(STAMP)
 app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
 
+# Two processes (pytest-xdist), a file each at a time: the session fixtures (the shared
+# analysis, UMAP's compilation, the browser's app server) are made by the worker that needs them.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 sample: $(STAMP)
 	$(BIN)/python sample_data/generate_gym_panel.py
@@ -42,4 +44,4 @@ audit: $(STAMP)
 # Five concurrent app sessions in Debian's Chromium (skipped without /usr/bin/chromium);
 # -s shows the per-session latency table.
 load: $(STAMP)
-	$(BIN)/python -m pytest -m load -q -s
+	$(BIN)/python -m pytest -m load -q -s -p no:xdist

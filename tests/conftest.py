@@ -356,7 +356,11 @@ def _browser_tests_will_run(session: pytest.Session) -> bool:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Open the app's first view now when browser tests are selected (see above)."""
+    """Open the app's first view now when browser tests are selected (see above); under
+    pytest-xdist every worker collects every test, so the worker that runs them starts it
+    when they come (the other worker's tests run meanwhile)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if _browser_tests_will_run(session):
         session.config.add_cleanup(_BROWSER_APP.stop)
         _BROWSER_APP.start()

@@ -221,11 +221,10 @@ def test_the_app_reads_the_method_registry_and_offers_config_toml(app_cwd):
     at.run()
     assert list(at.selectbox(key="method").options)[1:] == [
         f"{m}: {spec.description}" for m, spec in METHODS.items()]
-    at.selectbox(key="method").set_value("agglomerative")
-    at.selectbox(key="k").set_value(3)
+    at.selectbox(key="method").set_value("gmm")
+    at.selectbox(key="k").set_value(2)
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     settings = at.session_state["noncustomers.loaded"].analysis.settings
-    assert (settings.method, settings.k, settings.panel_file) == ("agglomerative", 3,
-                                                                  "gym_panel.csv")
+    assert (settings.method, settings.k, settings.panel_file) == ("gmm", 2, "gym_panel.csv")
     assert "config.toml" in [b.label for b in at.get("download_button")]
