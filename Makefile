@@ -19,10 +19,10 @@ install: $(STAMP)
 app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
 
-# Two processes (pytest-xdist), a file each at a time: the session fixtures (the shared
-# analysis, UMAP's compilation, the browser's app server) are made by the worker that needs them.
+# One process per core (pytest-xdist), a group of files each at a time (tests/conftest.py:
+# the files sharing an expensive session fixture run in one worker, which makes it once).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto
 
 sample: $(STAMP)
 	$(BIN)/python sample_data/generate_gym_panel.py

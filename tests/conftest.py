@@ -355,6 +355,28 @@ def _browser_tests_will_run(session: pytest.Session) -> bool:
             and any(item.get_closest_marker("browser") for item in session.items))
 
 
+# pytest-xdist (make test: -n auto) schedules a group of files to one worker at a time.
+# Files that share an expensive session fixture form one group, so that it is made once: UMAP's
+# compilation in the test process (test_app, test_embedding: about a minute; numba's disk
+# cache does not keep it) and the shared sample analysis and CLI run; any other file is a group
+# of its own.  (xdist's own xdist_group marker does not take effect with pytest 9: it rewrites
+# a node id attribute that pytest no longer reads, so the grouping is done here.)
+_XDIST_GROUPS = {"test_app.py": "umap", "test_embedding.py": "umap",
+                 "test_cli.py": "sample", "test_charts.py": "sample",
+                 "test_output_folder.py": "sample", "test_profiles.py": "sample"}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupedFiles(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return _XDIST_GROUPS.get(Path(path).name, path)
+
+    return GroupedFiles(config, log)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Open the app's first view now when browser tests are selected (see above); under
     pytest-xdist every worker collects every test, so the worker that runs them starts it
