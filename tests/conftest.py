@@ -366,6 +366,7 @@ _XDIST_GROUPS = {"test_app.py": "umap", "test_embedding.py": "umap",
                  "test_output_folder.py": "sample", "test_profiles.py": "sample"}
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent under -p no:xdist (make load)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
     from xdist.scheduler import LoadScopeScheduling
 
