@@ -231,9 +231,7 @@ class AnalysisConfig:
         if not isinstance(schema, Schema):
             raise ConfigError(f"from_schema needs a Schema (from load_schema or "
                               f"parse_schema), got {type(schema).__name__}")
-        settings = {t: dict(v) for t, v in schema.tier_settings.items()}
-        for tier, spec in dict(tier_settings or {}).items():
-            settings.setdefault(tier, {}).update(dict(spec))
+        settings = _laid_over(schema.tier_settings, tier_settings)
         rules = (ErrcRules.from_schema(schema.errc, schema.source) if errc_rules is None
                  else errc_rules)
         return cls(schema=schema, seed=seed, k=schema.k if k is None else k,
@@ -246,10 +244,7 @@ class AnalysisConfig:
     def replace(self, **changes: Any) -> AnalysisConfig:
         """A copy with some settings changed (validated again)."""
         if "tier_settings" in changes:
-            merged = {t: dict(v) for t, v in self.tier_settings.items()}
-            for tier, spec in dict(changes["tier_settings"] or {}).items():
-                merged.setdefault(tier, {}).update(dict(spec))
-            changes["tier_settings"] = merged
+            changes["tier_settings"] = _laid_over(self.tier_settings, changes["tier_settings"])
         return dataclasses.replace(self, **changes)
 
     # ---- config.toml -----------------------------------------------------------------------
@@ -389,6 +384,15 @@ class AnalysisConfig:
                 "encoding": dict(encoding), "errc_rules": self.errc_rules.as_dict(),
                 "prize_margin": self.prize_margin, "curve_resamples": self.curve_resamples,
                 "driver_boot": self.driver_boot, "schema": self.schema.source, "panel": panel}
+
+
+def _laid_over(base: Mapping[str, Mapping[str, Any]],
+               overrides: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """Per-tier settings: ``overrides`` laid over ``base``, tier by tier, key by key."""
+    merged = {tier: dict(spec) for tier, spec in base.items()}
+    for tier, spec in dict(overrides or {}).items():
+        merged.setdefault(tier, {}).update(dict(spec))
+    return merged
 
 
 def _rebuild(values: dict[str, Any]) -> AnalysisConfig:

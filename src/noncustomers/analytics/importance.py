@@ -71,8 +71,9 @@ def weighted_correlation(Z: np.ndarray, w: np.ndarray) -> np.ndarray:
     sd = np.sqrt(np.clip(np.diag(C), 0.0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         R = C / np.outer(sd, sd)
-    R[:, sd <= 1e-12 * max(1.0, float(sd.max(initial=0.0)))] = np.nan
-    R[sd <= 1e-12 * max(1.0, float(sd.max(initial=0.0))), :] = np.nan
+    constant = sd <= 1e-12 * max(1.0, float(sd.max(initial=0.0)))
+    R[:, constant] = np.nan
+    R[constant, :] = np.nan
     np.fill_diagonal(R, np.where(np.isnan(np.diag(R)), np.nan, 1.0))
     return R
 

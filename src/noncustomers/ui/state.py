@@ -66,7 +66,7 @@ def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name:
                 # config.toml download replays this view from the command line.
                 config = AnalysisConfig.from_schema(
                     schema, seed=seed, method=method, k=k, map="pca", panel_file=panel_name,
-                    panel_sha256=hashlib.sha256(panel_bytes).hexdigest())
+                    panel_sha256=panel.sha256)  # of the upload: read_panel hashed its copy
                 result = analyze(panel, config)
             notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
             result.panel.source = panel_name  # never the server's temporary path
