@@ -291,11 +291,14 @@ class BrowserApp:
         log_path = Path(self._log_dir) / "streamlit.log"
         port = _free_port()
         with open(log_path, "w", encoding="utf-8") as log:
+            # The map page shows PCA at once; the server compiles UMAP only if a test asks
+            # for a UMAP map (the test process covers UMAP; a second compilation here would
+            # cost a minute of CPU beside the other tests).
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                  "--server.port", str(port), "--server.address", "127.0.0.1"],
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
-                start_new_session=True)
+                start_new_session=True, env={**os.environ, "NONCUSTOMERS_MAP_WORKER": "lazy"})
         url = f"http://127.0.0.1:{port}"
         deadline = time.time() + APP_STARTUP_S
         while True:
@@ -363,7 +366,8 @@ def _browser_tests_will_run(session: pytest.Session) -> bool:
 # a node id attribute that pytest no longer reads, so the grouping is done here.)
 _XDIST_GROUPS = {"test_app.py": "umap", "test_embedding.py": "umap",
                  "test_cli.py": "sample", "test_charts.py": "sample",
-                 "test_output_folder.py": "sample", "test_profiles.py": "sample"}
+                 "test_output_folder.py": "sample", "test_profiles.py": "sample",
+                 "test_exports.py": "sample", "test_deck.py": "sample"}
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent under -p no:xdist (make load)

@@ -42,9 +42,7 @@ from noncustomers.tiers import assign_tiers
 
 __all__ = ["Analysis", "analyze", "OUTPUT_FILES"]
 
-OUTPUT_FILES = ("assignments.csv", "gaps.csv", "summary.json", "profiles.csv",
-                "differences.csv", "commonalities.csv", "drivers.csv", "canvas.csv",
-                "config.toml")
+from noncustomers.export.run import OUTPUT_FILES  # noqa: E402 - re-exported (the contract)
 SUMMARY_FORMAT = 3  # summary.json layout version; see CHANGELOG.md
 _DECIMALS = 6
 
@@ -207,21 +205,10 @@ class Analysis:
         return _json_safe(out)
 
     def files(self, summary: dict[str, Any] | None = None) -> dict[str, bytes]:
-        """Every output file of the run, by name, as the CLI writes and the app offers it.
+        """Every output file of the run, by name: :func:`noncustomers.export.run_files`."""
+        from noncustomers.export.run import run_files
 
-        ``summary``: :meth:`summary`, when the caller has it already (it is not cheap).
-        """
-        from noncustomers.export import csv_bytes, json_bytes
-
-        files = {"assignments.csv": csv_bytes(self.assignments, round_figures=False)}
-        for name, table in (("gaps.csv", self.gaps), ("profiles.csv", self.profiles),
-                            ("differences.csv", self.differences),
-                            ("commonalities.csv", self.commonalities),
-                            ("drivers.csv", self.drivers), ("canvas.csv", self.canvas)):
-            files[name] = csv_bytes(table)
-        files["summary.json"] = json_bytes(self.summary() if summary is None else summary)
-        files["config.toml"] = self.config_toml().encode("utf-8")
-        return {name: files[name] for name in OUTPUT_FILES}
+        return run_files(self, summary)
 
     def config_toml(self) -> str:
         """``config.toml``: every setting of the run, to replay it (``analyze --config``)."""
@@ -229,18 +216,12 @@ class Analysis:
             raise ConfigError("this analysis was built without an AnalysisConfig")
         return self.settings.to_toml()
 
-    def write(self, out_dir: str | Path) -> list[Path]:
-        """Write the output files into ``out_dir``, as a whole or not at all.
+    def write(self, out_dir: str | Path, charts: tuple[str, ...] = ()) -> list[Path]:
+        """Write the output files into ``out_dir``, as a whole or not at all:
+        :func:`noncustomers.export.write_run` (``charts``: formats such as ``("png",)``)."""
+        from noncustomers.export.run import write_run
 
-        See :class:`noncustomers.export.OutputFolder`: the files are staged beside
-        ``out_dir`` and swapped in with one rename, with a ``manifest.json``.
-        """
-        from noncustomers.export import OutputFolder
-
-        with OutputFolder(out_dir, replaceable=OUTPUT_FILES) as folder:
-            for name, data in self.files().items():
-                folder.write(name, data)
-            return folder.publish()
+        return write_run(self, out_dir, charts)
 
 
 def _json_safe(value: Any) -> Any:

@@ -5,6 +5,8 @@
     noncustomers analyze PANEL --config DIR/config.toml --out NEW [options that override it]
     noncustomers assign NEW_PANEL --model MODEL --out DIR
     noncustomers init PANEL [--out SCHEMA.toml] [--force] [--sheet SHEET]
+    noncustomers analyze ... --charts png,svg,pdf      (every chart in DIR/charts/)
+    noncustomers report PANEL --schema SCHEMA.toml --out deck.pptx | report.html
 
 Exit codes: 0 success, 2 bad input (one line on stderr, nothing written), 130 or 143
 when interrupted by SIGINT or SIGTERM (nothing written either).
@@ -95,6 +97,46 @@ def _tier_method(value: str) -> tuple[str, str]:
     return tier, setting
 
 
+def _analysis_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a run, shared by analyze and report."""
+    parser.add_argument("panel", help="panel file: .csv, .tsv, .xlsx, .parquet, .sav or .dta")
+    parser.add_argument("--schema", default=None,
+                        help="schema file (TOML) mapping columns to roles (needed unless --config)")
+    parser.add_argument("--config", metavar="CONFIG.toml", default=None,
+                        help="replay a run: the config.toml of its output folder (schema, seed "
+                             "and every setting); options given here override it")
+    parser.add_argument("--seed", type=_seed, default=None,
+                        help=f"seed of every random step, 0 to {MAX_SEED} (default 0)")
+    parser.add_argument("--k", type=_k, default=None,
+                        help="segments per tier: 'auto' or a number (default: the schema's k)")
+    parser.add_argument("--method", choices=list(METHODS), default=None,
+                        help="segmentation method (default: the schema's, else kmeans); "
+                             "a tier's own method in the schema still applies")
+    parser.add_argument("--tier-k", type=_tier_k, action="append", default=None,
+                        metavar="TIER=K",
+                        help="one tier's own k ('auto' or a number), e.g. --tier-k refusing=2; "
+                             "repeat for more tiers (over the schema's [segmentation.tiers])")
+    parser.add_argument("--tier-method", type=_tier_method, action="append", default=None,
+                        metavar="TIER=METHOD",
+                        help="one tier's own segmentation method, e.g. --tier-method "
+                             "unexplored=agglomerative; repeat for more tiers")
+    parser.add_argument("--stability-runs", type=_runs, default=None, metavar="N",
+                        help=f"bootstrap refits per tier for segment stability (default "
+                             f"{DEFAULT_RUNS}; 0 skips it)")
+    parser.add_argument("--curve", metavar="CSV", default=None,
+                        help="also test your own value curve (columns attribute, level on 0-10) "
+                             "beside the ERRC grid's; it is named after the file")
+    parser.add_argument("--prize-margin", type=float, default=None, metavar="POINTS",
+                        help=f"points (0-10) of unmet need a curve must move a respondent by to "
+                             f"count as better or worse served (default {DEFAULT_MARGIN:g})")
+    parser.add_argument("--curve-resamples", type=_runs, default=None, metavar="N",
+                        help=f"bootstrap resamples behind the curve test's intervals (default "
+                             f"{DEFAULT_RESAMPLES}; 0 skips them)")
+    parser.add_argument("--map", choices=["pca", "umap", "none"], default=None,
+                        help="2-D map method for x, y (default pca: instant; umap costs about a "
+                             "minute of numba compilation per process; none leaves x, y empty)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="noncustomers",
@@ -104,48 +146,31 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("analyze", help="assign tiers and segments, measure gaps, write files",
                          description="Writes assignments.csv, gaps.csv, summary.json, "
                                      "profiles.csv, differences.csv, commonalities.csv, "
-                                     "drivers.csv, canvas.csv and config.toml to --out.")
-    run.add_argument("panel", help="panel file: .csv, .tsv, .xlsx, .parquet, .sav or .dta")
-    run.add_argument("--schema", default=None,
-                     help="schema file (TOML) mapping columns to roles (needed unless --config)")
-    run.add_argument("--config", metavar="CONFIG.toml", default=None,
-                     help="replay a run: the config.toml of its output folder (schema, seed "
-                          "and every setting); options given here override it")
+                                     "drivers.csv, canvas.csv and config.toml to --out "
+                                     "(and the charts to --out/charts with --charts).")
+    _analysis_options(run)
     run.add_argument("--out", required=True,
                      help="output folder: new, empty or holding an earlier run, which is "
                           "replaced as a whole")
-    run.add_argument("--seed", type=_seed, default=None,
-                     help=f"seed of every random step, 0 to {MAX_SEED} (default 0)")
-    run.add_argument("--k", type=_k, default=None,
-                     help="segments per tier: 'auto' or a number (default: the schema's k)")
-    run.add_argument("--method", choices=list(METHODS), default=None,
-                     help="segmentation method (default: the schema's, else kmeans); "
-                          "a tier's own method in the schema still applies")
-    run.add_argument("--tier-k", type=_tier_k, action="append", default=None,
-                     metavar="TIER=K",
-                     help="one tier's own k ('auto' or a number), e.g. --tier-k refusing=2; "
-                          "repeat for more tiers (over the schema's [segmentation.tiers])")
-    run.add_argument("--tier-method", type=_tier_method, action="append", default=None,
-                     metavar="TIER=METHOD",
-                     help="one tier's own segmentation method, e.g. --tier-method "
-                          "unexplored=agglomerative; repeat for more tiers")
-    run.add_argument("--stability-runs", type=_runs, default=None, metavar="N",
-                     help=f"bootstrap refits per tier for segment stability (default "
-                          f"{DEFAULT_RUNS}; 0 skips it)")
     run.add_argument("--save-model", metavar="PATH", default=None,
                      help="also save the fitted model (skops format) for `noncustomers assign`")
-    run.add_argument("--curve", metavar="CSV", default=None,
-                     help="also test your own value curve (columns attribute, level on 0-10) "
-                          "beside the ERRC grid's; it is named after the file")
-    run.add_argument("--prize-margin", type=float, default=None, metavar="POINTS",
-                     help=f"points (0-10) of unmet need a curve must move a respondent by to "
-                          f"count as better or worse served (default {DEFAULT_MARGIN:g})")
-    run.add_argument("--curve-resamples", type=_runs, default=None, metavar="N",
-                     help=f"bootstrap resamples behind the curve test's intervals (default "
-                          f"{DEFAULT_RESAMPLES}; 0 skips them)")
-    run.add_argument("--map", choices=["pca", "umap", "none"], default=None,
-                     help="2-D map method for x, y (default pca: instant; umap costs about a "
-                          "minute of numba compilation per process; none leaves x, y empty)")
+    run.add_argument("--charts", metavar="FORMATS", default=None,
+                     help="also write every chart to --out/charts/<name>.<ext> in these "
+                          "formats, comma-separated: png (1920 x 1080), svg, pdf; needs a "
+                          "local Chromium")
+    report = sub.add_parser("report", help="analyse and write a PowerPoint deck or an HTML "
+                                           "report",
+                            description="Runs the analysis as analyze does and writes one "
+                                        "file: a 16:9 PowerPoint deck with native, editable "
+                                        "charts (--out NAME.pptx) or a self-contained HTML "
+                                        "report with interactive charts (--out NAME.html).")
+    _analysis_options(report)
+    report.add_argument("--out", required=True, metavar="FILE.pptx|FILE.html",
+                        help="the deck (.pptx) or the report (.html) to write")
+    report.add_argument("--title", default=None,
+                        help="title of the deck or report (default: a plain statement of "
+                             "what it shows)")
+    report.add_argument("--force", action="store_true", help="replace --out when it exists")
     place = sub.add_parser("assign", help="place new respondents with a saved model",
                            description="Writes assignments.csv (id, tier, segment) to --out.")
     place.add_argument("panel", help="panel file with the same columns as the model's panel")
@@ -319,26 +344,73 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _analyze(args: argparse.Namespace) -> int:
-    # Imported here so `noncustomers --help` answers instantly.
-    from noncustomers.analysis import OUTPUT_FILES, analyze
+def _run_analysis(args: argparse.Namespace):
+    """The analysis that ``args`` asks for (analyze and report share it); warnings are
+    the caller's to collect."""
+    from noncustomers.analysis import analyze
     from noncustomers.analytics.canvas import read_curve
-    from noncustomers.export import OutputFolder, check_file_target, remove_stale, staging_name
-    from noncustomers.model import save_model
-    from noncustomers.panel import read_panel
-
     from noncustomers.config import AnalysisConfig
+    from noncustomers.panel import read_panel
     from noncustomers.schema import load_schema
 
+    # Options given on the command line; the rest come from --config or the defaults.
+    given = {"seed": args.seed, "k": args.k, "method": args.method,
+             "stability_runs": args.stability_runs, "prize_margin": args.prize_margin,
+             "curve_resamples": args.curve_resamples, "panel_file": args.panel}
+    if args.map is not None:
+        given["map"] = None if args.map == "none" else args.map
+    tier_settings: dict[str, dict] = {}
+    for tier, k in args.tier_k or []:
+        tier_settings.setdefault(tier, {})["k"] = k
+    for tier, method in args.tier_method or []:
+        tier_settings.setdefault(tier, {})["method"] = method
+    given["tier_settings"] = tier_settings or None
+    if args.config is not None:
+        recorded = AnalysisConfig.read(args.config)
+        schema = recorded.schema
+    else:
+        schema = load_schema(args.schema)
+    panel = read_panel(args.panel, schema)
+    given["panel_sha256"] = panel.sha256
+    if args.config is not None and recorded.panel_sha256 not in ("",
+                                                                 given["panel_sha256"]):
+        warnings.warn(f"{args.panel} is not the panel {args.config} was run on "
+                      f"({recorded.panel_file}): the results will differ",
+                      UserWarning, stacklevel=1)
+    if args.curve:
+        given["curve"] = read_curve(args.curve, list(panel.schema.attributes))
+        given["curve_name"] = Path(args.curve).stem
+    given = {key: value for key, value in given.items() if value is not None}
+    config = (recorded.replace(**given) if args.config is not None
+              else AnalysisConfig.from_schema(schema, **given))
+    return analyze(panel, config)
+
+
+def _check_run_options(args: argparse.Namespace) -> None:
+    """The checks of a run's options that need no file (before any work)."""
     if args.prize_margin is not None and not 0 <= args.prize_margin <= 10:
         raise NoncustomersError(f"--prize-margin must be between 0 and 10 points, got "
                                 f"{args.prize_margin:g}")
     if args.schema is None and args.config is None:
-        raise NoncustomersError("analyze needs --schema SCHEMA.toml, or --config with the "
-                                "config.toml of an earlier run")
+        raise NoncustomersError(f"{args.command} needs --schema SCHEMA.toml, or --config with "
+                                "the config.toml of an earlier run")
     if args.schema is not None and args.config is not None:
         raise NoncustomersError("give --schema or --config, not both: a config.toml holds the "
                                 "schema of its run")
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    # Imported here so `noncustomers --help` answers instantly.
+    from noncustomers.export import OutputFolder, check_file_target, remove_stale, staging_name
+    from noncustomers.export.images import parse_formats, require_chromium
+    from noncustomers.export.run import CHARTS_FOLDER, OUTPUT_FILES, chart_files
+    from noncustomers.model import save_model
+
+    _check_run_options(args)
+    chart_formats: tuple[str, ...] = ()
+    if args.charts is not None:  # no Chromium: say so before any work
+        chart_formats = parse_formats(args.charts)
+        require_chromium("--charts")
     # Every output path is checked before any work.
     out = Path(args.out)
     model_path = Path(args.save_model) if args.save_model else None
@@ -349,7 +421,8 @@ def _analyze(args: argparse.Namespace) -> int:
                                 f"'{out}'; put it directly in --out (part of the run) or "
                                 "outside it")
     folder = OutputFolder(out, replaceable=OUTPUT_FILES + ((model_path.name,) if model_inside
-                                                           else ()))
+                                                           else ()),
+                          folders=(CHARTS_FOLDER,))
     if model_path is not None:
         check_file_target(model_path, "--save-model")
     staged_model = None
@@ -357,43 +430,15 @@ def _analyze(args: argparse.Namespace) -> int:
     with folder, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
-            # Options given on the command line; the rest come from --config or the defaults.
-            given = {"seed": args.seed, "k": args.k, "method": args.method,
-                     "stability_runs": args.stability_runs, "prize_margin": args.prize_margin,
-                     "curve_resamples": args.curve_resamples, "panel_file": args.panel}
-            if args.map is not None:
-                given["map"] = None if args.map == "none" else args.map
-            tier_settings: dict[str, dict] = {}
-            for tier, k in args.tier_k or []:
-                tier_settings.setdefault(tier, {})["k"] = k
-            for tier, method in args.tier_method or []:
-                tier_settings.setdefault(tier, {})["method"] = method
-            given["tier_settings"] = tier_settings or None
-            if args.config is not None:
-                recorded = AnalysisConfig.read(args.config)
-                schema = recorded.schema
-            else:
-                schema = load_schema(args.schema)
-            panel = read_panel(args.panel, schema)
-            given["panel_sha256"] = panel.sha256
-            if args.config is not None and recorded.panel_sha256 not in ("",
-                                                                         given["panel_sha256"]):
-                warnings.warn(f"{args.panel} is not the panel {args.config} was run on "
-                              f"({recorded.panel_file}): the results will differ",
-                              UserWarning, stacklevel=1)
-            if args.curve:
-                given["curve"] = read_curve(args.curve, list(panel.schema.attributes))
-                given["curve_name"] = Path(args.curve).stem
-            given = {key: value for key, value in given.items() if value is not None}
-            config = (recorded.replace(**given) if args.config is not None
-                      else AnalysisConfig.from_schema(schema, **given))
-            result = analyze(panel, config)
+            result = _run_analysis(args)
             summary = result.summary()
             report = _report(summary)
             for name, data in result.files(summary).items():
                 folder.write(name, data)
+            for name, data in chart_files(result, chart_formats, summary).items():
+                folder.write(name, data)
             if model_path is not None:
-                schema_text = panel.schema.text
+                schema_text = result.panel.schema.text
                 if model_inside:
                     save_model(result.model, schema_text, folder.path(model_path.name))
                 else:
@@ -418,10 +463,60 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+_REPORT_KINDS = {".pptx": "deck", ".html": "report", ".htm": "report"}
+
+
+def _report_file(args: argparse.Namespace) -> int:
+    from noncustomers.export import check_file_target, remove_stale, staging_name
+
+    _check_run_options(args)
+    out = Path(args.out)
+    kind = _REPORT_KINDS.get(out.suffix.lower())
+    if kind is None:  # every output check before any work
+        raise NoncustomersError(f"--out '{out}': a report is a PowerPoint deck (.pptx) or an "
+                                "HTML report (.html); give a name ending in one of them")
+    if out.is_dir():
+        raise NoncustomersError(f"--out '{out}' is a folder; give a file name such as "
+                                f"'{out / ('deck' + out.suffix)}'")
+    if out.exists() and Path(args.panel).exists() and out.samefile(args.panel):
+        raise NoncustomersError(f"--out '{out}' is the panel itself; give another file name")
+    if out.exists() and not args.force:
+        raise NoncustomersError(f"--out '{out}' exists; use --force to replace it")
+    check_file_target(out, "--out")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = _run_analysis(args)
+        if kind == "deck":
+            from noncustomers.export.deck import deck_bytes
+
+            data = deck_bytes(result, title=args.title)
+        else:
+            from noncustomers.export.report import report_html
+
+            data = report_html(result, title=args.title)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(out)
+    staged = staging_name(out)
+    try:  # written beside its target, then moved in: never a half-written file
+        staged.write_bytes(data)
+        os.replace(staged, out)
+    finally:
+        staged.unlink(missing_ok=True)
+    for w in caught:
+        if w.category is UserWarning:
+            print(f"noncustomers: warning: {one_line(str(w.message))}", file=sys.stderr)
+    for message in result.warnings:
+        print(f"noncustomers: warning: {one_line(message)}", file=sys.stderr)
+    print(f"wrote {out} ({'PowerPoint deck' if kind == 'deck' else 'HTML report'}, "
+          f"{len(data) / 1e6:.1f} MB)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    command = {"assign": _assign, "init": _init}.get(args.command, _analyze)
+    command = {"assign": _assign, "init": _init, "report": _report_file}.get(args.command,
+                                                                            _analyze)
     try:
         with _signals_unwind():
             return command(args)

@@ -10,7 +10,25 @@ import plotly.graph_objects as go
 
 from noncustomers.charts.theme import IMPORTANCE_COLOR, PERFORMANCE_COLOR, style
 
-__all__ = ["plot_gaps"]
+__all__ = ["group_rows", "plot_gaps"]
+
+
+def group_rows(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None = None
+               ) -> tuple[pd.DataFrame, bool]:
+    """The gaps rows of ``group`` with a ``label`` column, and whether its performance is
+    the users' (True when the group never used the offering and so rated nothing: it is
+    compared with the industry as rated by all who rated it, the ``all`` group)."""
+    labels = labels or {}
+    rows = gaps[gaps["group"] == group].copy()
+    if rows.empty:
+        raise ValueError(f"group '{group}' is not in the gaps table")
+    rows["label"] = [labels.get(a, a) for a in rows["attribute"]]
+    if rows["performance"].isna().all() and (gaps["group"] == "all").any():
+        overall = gaps[gaps["group"] == "all"].set_index("attribute")["performance"]
+        rows["performance"] = rows["attribute"].map(overall).to_numpy()
+        rows["gap"] = rows["importance"] - rows["performance"]
+        return rows, True
+    return rows, False
 
 
 def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None = None,
@@ -29,18 +47,9 @@ def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None =
         The outcome a derived importance comes from (the schema's ``[importance]
         derived_from``), named in the legend and subtitle.
     """
-    labels = labels or {}
-    rows = gaps[gaps["group"] == group].copy()
-    if rows.empty:
-        raise ValueError(f"group '{group}' is not in the gaps table")
-    rows["label"] = [labels.get(a, a) for a in rows["attribute"]]
-    perf_name = "Industry performance (as rated by this group)"
-    if rows["performance"].isna().all() and (gaps["group"] == "all").any():
-        # Never-users cannot rate the offering: compare with what users rate it.
-        overall = gaps[gaps["group"] == "all"].set_index("attribute")["performance"]
-        rows["performance"] = rows["attribute"].map(overall).to_numpy()
-        rows["gap"] = rows["importance"] - rows["performance"]
-        perf_name = "Industry performance (as rated by users; this group has not used it)"
+    rows, rated_by_users = group_rows(gaps, group, labels)
+    perf_name = ("Industry performance (as rated by users; this group has not used it)"
+                 if rated_by_users else "Industry performance (as rated by this group)")
     rows = rows.sort_values("gap", ascending=False, na_position="last")
     derived = ("importance_source" in rows
                and (rows["importance_source"] == "derived").any())

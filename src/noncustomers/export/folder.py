@@ -113,6 +113,8 @@ class OutputFolder:
         File names an output folder of an earlier version (without manifest) may hold.
     option : str
         How the user named the folder, for messages (``--out``).
+    folders : iterable of str
+        Subfolders a run may hold (``charts``): a file is named ``charts/map.png``.
 
     Examples
     --------
@@ -122,10 +124,11 @@ class OutputFolder:
     """
 
     def __init__(self, out_dir: str | Path, replaceable: Iterable[str] = (),
-                 option: str = "--out") -> None:
+                 option: str = "--out", folders: Iterable[str] = ()) -> None:
         self.out_dir = Path(out_dir)
         self.option = option
         self.replaceable = set(replaceable) | {MANIFEST}
+        self.folders = set(folders)
         self.staging: Path | None = None
         self.files: dict[str, Path] = {}
         self._check()
@@ -181,8 +184,12 @@ class OutputFolder:
         """Where a file of the run is staged (for writers that want a path)."""
         if self.staging is None:
             raise RuntimeError("OutputFolder used outside its with-block")
-        if "/" in name or name in ("", ".", "..", MANIFEST):
+        folder, _, base = name.rpartition("/")
+        if (folder and folder not in self.folders) or base in ("", ".", "..") or (
+                name == MANIFEST):
             raise ValueError(f"not a file name for a run: {name!r}")
+        if folder:
+            (self.staging / folder).mkdir(exist_ok=True)
         self.files[name] = self.staging / name
         return self.files[name]
 
@@ -209,7 +216,8 @@ class OutputFolder:
         mode = (stat.S_IMODE(self.out_dir.stat().st_mode) if self.out_dir.is_dir()
                 else 0o777 & ~_umask())
         os.chmod(self.staging, mode)
-        for path in [*self.files.values(), self.staging / MANIFEST]:
+        for path in [*self.files.values(), self.staging / MANIFEST,
+                     *(self.staging / f for f in self.folders if (self.staging / f).is_dir())]:
             _fsync(path)
         _fsync(self.staging)
         old = self.staging.with_name(self.staging.name + "-old")

@@ -67,10 +67,22 @@ def render() -> state.Loaded | None:
             name, data=partial(_file, analysis, name), file_name=name,
             mime=_MIME[name.rsplit(".", 1)[1]], key=f"dl_{name.rsplit('.', 1)[0]}",
             help=helps.get(name), on_click="ignore")
+    st.sidebar.download_button(
+        "deck.pptx (PowerPoint)", data=partial(_deck, analysis), file_name="deck.pptx",
+        mime=_MIME["pptx"], key="dl_deck", on_click="ignore",
+        help="A 16:9 deck with native, editable charts and the figures' bases in the notes "
+             "(as `noncustomers report ... --out deck.pptx`).")
+    st.sidebar.download_button(
+        "report.html", data=partial(_report, analysis), file_name="report.html",
+        mime=_MIME["html"], key="dl_report", on_click="ignore",
+        help="One self-contained file with every chart, interactive, to e-mail: it opens "
+             "offline (as `noncustomers report ... --out report.html`).")
     return loaded
 
 
-_MIME = {"json": "application/json", "csv": "text/csv", "toml": "application/toml"}
+_MIME = {"json": "application/json", "csv": "text/csv", "toml": "application/toml",
+         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+         "html": "text/html"}
 _FROM_SCHEMA = "as in the schema"
 
 
@@ -90,4 +102,18 @@ def _segmentation_settings() -> tuple[str | None, int | str | None]:
 
 
 def _file(analysis: Analysis, name: str) -> bytes:
-    return analysis.files()[name]
+    from noncustomers.export.run import run_files
+
+    return run_files(analysis)[name]
+
+
+def _deck(analysis: Analysis) -> bytes:
+    from noncustomers.export.deck import deck_bytes
+
+    return deck_bytes(analysis)
+
+
+def _report(analysis: Analysis) -> bytes:
+    from noncustomers.export.report import report_html
+
+    return report_html(analysis)

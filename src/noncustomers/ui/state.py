@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import tempfile
+import threading
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -30,8 +31,8 @@ from noncustomers.panel import read_panel
 from noncustomers.sample import sample_paths
 from noncustomers.schema import parse_schema
 
-__all__ = ["Loaded", "load", "current", "require", "map_for", "start_umap_warmup",
-           "umap_ready"]
+__all__ = ["Loaded", "current", "load", "map_for", "require", "start_umap_warmup",
+           "umap_preparing", "umap_ready"]
 
 _KEY = "noncustomers.loaded"
 log = logging.getLogger("noncustomers.app")
@@ -130,20 +131,44 @@ def require() -> Analysis:
 
 # UMAP runs in one long-lived worker process per server.  Compiling umap-learn's
 # numba kernels holds the GIL for about a minute: in a thread of the server it
-# froze every page for that long, in a worker process it freezes nothing.  The
-# worker is started and warmed once (st.cache_resource) when the app first runs.
-# NONCUSTOMERS_MAP_WORKER=inline computes in the server process instead (tests,
-# which share one warm fit in the test process).
-IN_PROCESS = os.environ.get("NONCUSTOMERS_MAP_WORKER", "process") == "inline"
+# froze every page for that long, in a worker process it freezes nothing.
+# NONCUSTOMERS_MAP_WORKER chooses how:
+# - "process" (default): the worker starts and compiles UMAP when the app first runs,
+#   so UMAP maps are quick by the time a strategist opens the map (PCA until then);
+# - "lazy": the worker starts on the first UMAP map asked for (a server that should not
+#   spend a minute of CPU at start: small machines, the browser tests);
+# - "inline": maps are computed in the server process (AppTest, which shares one warm
+#   fit in the test process).
+MAP_WORKER = os.environ.get("NONCUSTOMERS_MAP_WORKER", "process")
+IN_PROCESS = MAP_WORKER == "inline"
 
 
 @st.cache_resource
-def start_umap_warmup() -> tuple[ProcessPoolExecutor | None, Future | None]:
-    """Start the map worker and warm it (compile UMAP) once per server process."""
+def _map_worker() -> tuple[ProcessPoolExecutor | None, Future | None]:
     if IN_PROCESS:
         return None, None
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     return pool, pool.submit(warm_umap)
+
+
+_ASKED = threading.Event()  # a UMAP map was asked for (starts a lazy worker)
+
+
+def start_umap_warmup(force: bool = False) -> tuple[ProcessPoolExecutor | None, Future | None]:
+    """Start the map worker and warm it (compile UMAP) once per server process; with
+    ``NONCUSTOMERS_MAP_WORKER=lazy`` only once a UMAP map is asked for (``force``)."""
+    if MAP_WORKER == "lazy" and not (force or _ASKED.is_set()):
+        return None, None
+    _ASKED.set()
+    return _map_worker()
+
+
+def umap_preparing() -> bool:
+    """True while the map worker is compiling UMAP (it was started and is not ready)."""
+    if IN_PROCESS:
+        return False
+    _, warm = start_umap_warmup()
+    return warm is not None and not warm.done()
 
 
 def umap_ready() -> bool:
@@ -151,14 +176,16 @@ def umap_ready() -> bool:
     if IN_PROCESS:
         return embedding_is_warm()
     _, warm = start_umap_warmup()
-    return warm.done()
+    return warm is not None and warm.done()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def map_for(key: str, method: str, seed: int, _analysis: Analysis) -> np.ndarray:
     """2-D coordinates of the analysis ``key`` (cached per key, method and seed)."""
     X = map_matrix(_analysis.panel)
-    pool, _ = start_umap_warmup()
-    if method == "pca" or pool is None:
+    if method == "pca" or IN_PROCESS:
+        return map_coordinates(X, method=method, seed=seed)
+    pool, _ = start_umap_warmup(force=True)
+    if pool is None:
         return map_coordinates(X, method=method, seed=seed)
     return pool.submit(map_coordinates, X, method, seed).result()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from noncustomers.analysis import Analysis
 from noncustomers.charts.theme import HEIGHT, WIDTH
+from noncustomers.export.figures import slug
+from noncustomers.export.images import FORMATS, chart_bytes, chromium_path
 
 __all__ = ["HEADERS", "attribute_labels", "readable", "show_chart"]
 
@@ -29,17 +33,33 @@ HEADERS = {
 
 
 def show_chart(fig: go.Figure, key: str, height: int = 620) -> None:
-    """Show a figure full-width; its camera button exports the slide-sized 16:9 PNG.
+    """Show a figure full-width, with PNG, SVG and PDF downloads of its slide-sized 16:9
+    form (drawn only when clicked, by the same writer as ``analyze --charts``).
 
     ``theme=None`` keeps the house style, so the app shows what an export shows.
     """
-    fig = go.Figure(fig)
-    fig.update_layout(width=None, height=height, autosize=True)
-    st.plotly_chart(fig, key=key, width="stretch", theme=None, config={
+    shown = go.Figure(fig)
+    shown.update_layout(width=None, height=height, autosize=True)
+    st.plotly_chart(shown, key=key, width="stretch", theme=None, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": 2,
                                  "filename": key},
     })
+    if chromium_path() is None:
+        st.caption("PNG, SVG and PDF downloads need a local Chromium on the server "
+                   "(apt-get install chromium); the camera icon above saves a PNG.")
+        return
+    name = slug(key)
+    columns = st.columns([1, 1, 1, 7])
+    for column, fmt in zip(columns, FORMATS):
+        column.download_button(
+            fmt.upper(), data=partial(chart_bytes, fig, fmt), file_name=f"{name}.{fmt}",
+            mime=_MIME[fmt], key=f"dl_{key}_{fmt}", on_click="ignore",
+            help=f"This chart as {fmt.upper()} for a slide (16:9"
+                 + (", 1920 x 1080 px)" if fmt == "png" else ", vector)"))
+
+
+_MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 
 
 def attribute_labels(analysis: Analysis) -> dict[str, str]:

@@ -13,13 +13,44 @@ st.title("Map of respondents")
 left, right = st.columns(2)
 color_by = left.segmented_control("Colour by", ["tier", "segment"], default="tier",
                                   key="map_color") or "tier"
-method = right.segmented_control("Map", ["UMAP", "PCA"], default="UMAP", key="map_method",
-                                 help="UMAP keeps neighbourhoods (slower, the first time per "
-                                      "server ~1 min); PCA is the linear projection (instant).")
-method = (method or "UMAP").lower()
+# PCA at once while the server's map worker compiles UMAP (about a minute, once per
+# server); the view moves to UMAP by itself when the worker is ready, unless the user chose.
+ready = state.umap_ready()
+if "map_method" not in st.session_state:
+    st.session_state["map_method"] = "UMAP" if ready else "PCA"
+    st.session_state["map_method_auto"] = not ready
+elif ready and st.session_state.get("map_method_auto"):
+    st.session_state["map_method"] = "UMAP"
+    st.session_state["map_method_auto"] = False
+
+
+def _chosen() -> None:
+    st.session_state["map_method_auto"] = False
+
+
+method = right.segmented_control("Map", ["UMAP", "PCA"], key="map_method", on_change=_chosen,
+                                 help="UMAP keeps neighbourhoods (the first map on a server "
+                                      "waits about a minute for its compilation); PCA is the "
+                                      "linear projection (instant).")
+method = (method or "PCA").lower()
+
+if method == "pca" and st.session_state.get("map_method_auto"):
+    if state.umap_preparing():
+        st.info("PCA is shown while UMAP is prepared on this server (about a minute); the "
+                "map switches to UMAP by itself when it is ready.")
+
+        @st.fragment(run_every=3)
+        def _switch_when_ready() -> None:
+            if state.umap_ready():
+                st.rerun(scope="app")
+
+        _switch_when_ready()
+    else:
+        st.caption("PCA map; choose UMAP above for a map that keeps neighbourhoods (the first "
+                   "one on this server takes about a minute).")
 
 notice = st.empty()
-if method == "umap" and not state.umap_ready():
+if method == "umap" and not ready:
     notice.info("Preparing UMAP for the first time on this server (about a minute); later maps "
                 "are quick. PCA is instant.")
 with st.spinner(f"Computing the {method.upper()} map…"):
