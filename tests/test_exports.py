@@ -185,7 +185,8 @@ def test_report_holds_every_chart_and_the_key_tables(report, figures, sample_ana
                     "The curve test", "Method"):
         assert f"<h2>{heading}</h2>" in page
     for entry in sample_analysis.errc["create"]:
-        assert f"<td>{html.escape(entry['label'])}</td>" in page
+        assert f"<td>{html.escape(entry['label'])}</td>" in page  # words: left-aligned
+    assert "<td class='num'>1,068</td>" in page  # figures: right-aligned (customers, n)
 
 
 def test_report_is_reproducible(report, sample_analysis):
@@ -224,3 +225,16 @@ def test_report_command_refuses_bad_options_in_one_line(write_tiny_panel, tmp_pa
     assert code == 2 and len(err) == 1 and message in err[0]
     assert (tmp_path / "exists.html").read_text() == "keep me"
     assert not (tmp_path / "deck.key").exists() and not (tmp_path / "report.html").exists()
+
+
+def test_report_command_writes_the_deck(write_tiny_panel, tmp_path, capsys):
+    from pptx import Presentation
+
+    panel, schema = write_tiny_panel()
+    out = tmp_path / "deck.pptx"
+    code = main(["report", str(panel), "--schema", str(schema), "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    deck = Presentation(str(out))
+    assert deck.slide_width * 9 == deck.slide_height * 16
+    assert len(deck.slides) >= 5

@@ -12,6 +12,7 @@ would draw a random one) and nothing reads the clock.
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -61,8 +62,8 @@ h1{font-size:30px;margin:8px 0 4px}h2{font-size:23px;margin:40px 0 6px;
 border-top:1px solid #ddd;padding-top:20px}h3{font-size:18px;margin:22px 0 6px}
 p.lead{color:#555;margin:0 0 14px}p.read{color:#555;font-size:15px;margin:0 0 10px}
 table{border-collapse:collapse;font-size:14px;margin:8px 0 18px}
-th,td{border-bottom:1px solid #e3e3e3;padding:5px 10px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+th,td{border-bottom:1px solid #e3e3e3;padding:5px 10px;text-align:left}
+th{background:#f3f3f3}td.num{text-align:right}
 .warn{background:#fff4e5;border-left:4px solid #E69F00;padding:8px 12px;margin:6px 0}
 .chart{margin:4px 0 18px}ul.notes li{margin:4px 0}
 """
@@ -72,9 +73,19 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+_NUMBER = re.compile(r"[\d.,%\s-]+(?:to[\d.,%\s-]+)?")
+
+
+def _cell(value: Any) -> str:
+    """A table cell; figures are right-aligned, words left-aligned."""
+    text = str(value)
+    kind = " class='num'" if text and _NUMBER.fullmatch(text) else ""
+    return f"<td{kind}>{_esc(text)}</td>"
+
+
 def _table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in row) + "</tr>"
+    rows = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>"
                    for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
