@@ -7,6 +7,7 @@ The CLI writes an Analysis to files; the app draws it; a notebook inspects it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from noncustomers.analytics.canvas import (INDUSTRY_CURVE, PROPOSED_CURVE, canvas_curves,
                                            curve_metrics, industry_curve, proposed_curve,
@@ -260,8 +262,9 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
     the means and top-box shares of the whole sample and the tiers, the ERRC grid and the
     proposed curve, as :func:`analyze` derives them (for the curve test's bootstrap).
 
-    Written lean (one weighted bincount per rating instead of :func:`attribute_gaps`,
-    which also computes intervals and bases the calls do not use): it runs 200 times.
+    Written lean (two matrix products for every rating at once instead of
+    :func:`attribute_gaps`, which also computes intervals and bases the calls do not use):
+    it runs 200 times.
     """
     order = panel.schema.tier_names
     values = tiers.to_numpy()
@@ -274,24 +277,37 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
         derived_X = np.column_stack([panel.ratings(n, "performance") for n in derived_names])
         derived_masks = {"all": np.ones(len(panel), dtype=bool),
                          **{t: values == t for t in order}}
-    ratings = {}
+    # Every rating column (0-10 value, top-box indicator) side by side, so one resample's
+    # means of all of them, for the whole sample and each tier, are two matrix products.
+    keys, values_x, tops, oks = [], [], [], []
     for name in panel.schema.attributes:
         for kind in ("importance", "performance"):
             raw = panel.ratings(name, kind)
             if raw is not None:
                 scale = panel.scales[name]
-                ratings[name, kind] = (np.nan_to_num(rescale(raw, scale)),
-                                       np.nan_to_num(top_box_indicator(raw, scale)),
-                                       ~np.isnan(raw))
+                keys.append((name, kind))
+                values_x.append(np.nan_to_num(rescale(raw, scale)))
+                tops.append(np.nan_to_num(top_box_indicator(raw, scale)))
+                oks.append(~np.isnan(raw))
+    column = {key: j for j, key in enumerate(keys)}
+    tier_rows = [np.flatnonzero(codes == i) for i in range(len(order))]
+    if keys:
+        answered = np.column_stack(oks).astype(float)
+        # [values, top boxes, answered]: one weighted sum per column gives numerators and
+        # denominators together; each tier's rows are cut out once (a resample only
+        # gathers its weights).
+        stacked = np.hstack([np.column_stack(values_x) * answered,
+                             np.column_stack(tops) * answered, answered])
+        blocks = [np.ascontiguousarray(stacked[rows]) for rows in tier_rows]
+        m = len(keys)
 
-    def means(x: np.ndarray, ok: np.ndarray, w: np.ndarray) -> np.ndarray:
-        wk = np.where(ok, w, 0.0)
-        num = np.bincount(codes, weights=wk * x, minlength=len(order) + 1)[:len(order)]
-        den = np.bincount(codes, weights=wk, minlength=len(order) + 1)[:len(order)]
+    def all_means(w: np.ndarray) -> np.ndarray:
+        """(1 + tiers) x (2 x ratings): weighted means of each value and top-box column."""
+        sums = np.vstack([w @ stacked, *(w[rows] @ block
+                                          for rows, block in zip(tier_rows, blocks))])
+        num, den = sums[:, :2 * m], np.hstack([sums[:, 2 * m:], sums[:, 2 * m:]])
         with np.errstate(invalid="ignore", divide="ignore"):
-            tier_means = np.where(den > 0, num / den, np.nan)
-        total = wk.sum()
-        return np.r_[float(np.dot(wk, x) / total) if total > 0 else np.nan, tier_means]
+            return np.where(den > 0, num / den, np.nan)
 
     def derive(weights: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
         columns: dict[str, list] = {"group": [], "attribute": []}
@@ -304,14 +320,15 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
                                        n_boot=0)
             derived = {name: table.loc[table["attribute"] == name, "importance"].to_numpy()
                        for name in derived_names}
+        means = all_means(weights) if keys else None
         for name in panel.schema.attributes:
             columns["group"].extend(groups)
             columns["attribute"].extend([name] * len(groups))
             for kind in ("importance", "performance"):
-                if (name, kind) in ratings:
-                    x, top, ok = ratings[name, kind]
-                    figures[kind].extend(means(x, ok, weights))
-                    figures[f"{kind}_t2b"].extend(means(top, ok, weights) * 10.0)
+                if (name, kind) in column:
+                    j = column[name, kind]
+                    figures[kind].extend(means[:, j])
+                    figures[f"{kind}_t2b"].extend(means[:, len(keys) + j] * 10.0)
                 elif kind == "importance" and name in derived:
                     figures[kind].extend(derived[name])
                     figures[f"{kind}_t2b"].extend(derived[name])
@@ -319,7 +336,8 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
                     figures[kind].extend([np.nan] * len(groups))
                     figures[f"{kind}_t2b"].extend([np.nan] * len(groups))
         gaps = pd.DataFrame({**columns, **figures})
-        sizes = {t: float(weights[values == t].sum()) for t in NON_CUSTOMER_TIERS}
+        sizes = {t: float(weights[tier_rows[order.index(t)]].sum()) if t in order else 0.0
+                 for t in NON_CUSTOMER_TIERS}
         _, evidence, _ = errc_grid(gaps, sizes, rules, offered, explain=False)
         industry = industry_curve(gaps, offered)
         return industry, proposed_curve(industry, evidence)
@@ -385,7 +403,13 @@ def map_matrix(panel: Panel) -> np.ndarray:
     return standardize_basis(basis_matrix(panel).to_numpy(dtype=float), panel.weights)
 
 
-def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) -> Analysis:
+#: The stages of :func:`analyze`, in order, as its ``progress`` callback names them.
+STAGES = ("tiers", "segments", "map", "gaps", "ERRC grid and canvas", "curve tests",
+          "size of the prize", "drivers", "profiles", "differences", "commonalities")
+
+
+def analyze(panel: Panel, config: AnalysisConfig | None = None, *,
+            progress: Callable[[str], None] | None = None, **options: Any) -> Analysis:
     """Run the whole pipeline on a validated panel.
 
     Parameters
@@ -397,7 +421,13 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
         panel's schema with ``options``.
     **options
         Settings of :meth:`AnalysisConfig.from_schema`, a shortcut for building the
-        config (or, with ``config``, for :meth:`AnalysisConfig.replace`):
+        config (or, with ``config``, for :meth:`AnalysisConfig.replace`); see below.
+    progress : callable, optional
+        Called with the name of each stage (:data:`STAGES`) as it starts, for a progress
+        display; it does not change any result.
+
+    Other Parameters
+    ----------------
 
         seed : int
             Seeds every random step; the same panel, schema and seed give identical
@@ -458,22 +488,35 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
         raise ConfigError(f"the config's schema ({config.schema.source}) is not the schema the "
                           f"panel was read with ({panel.schema.source}); read the panel with "
                           "config.schema")
+    # BLAS on one thread for the whole run: its pool and OpenMP's (k-means) fought over
+    # two cores, which made large runs 1.5-3x slower; results do not depend on it.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _analyze(panel, config, progress or (lambda stage: None))
+
+
+def _analyze(panel: Panel, config: AnalysisConfig, progress: Callable[[str], None]
+             ) -> Analysis:
     seed, k, map = config.seed, config.k, config.map
     errc_rules = config.errc_rules
+    progress("tiers")
     tiers = assign_tiers(panel)
+    progress("segments")
     segmentation = segment_tiers(panel, tiers, k=k, clusterer=config.clusterer, seed=seed,
                                  method=config.method, stability_runs=config.stability_runs,
                                  tier_settings=config.tier_settings)
     segments = segmentation.labels
+    progress("map")
     coords = (np.full((len(panel), 2), np.nan) if map is None
               else map_coordinates(map_matrix(panel), method=map, seed=seed))
     order = panel.schema.tier_names + ([UNCLASSIFIED] if (tiers == UNCLASSIFIED).any() else [])
     masks = group_masks(tiers, segments, order)
+    progress("gaps")
     gaps = attribute_gaps(panel, masks, seed=seed)
     attrs = panel.schema.attributes
     offered = {name: a.offered for name, a in attrs.items()}
     tier_sizes = {t: float(panel.weights[(tiers == t).to_numpy()].sum())
                   for t in NON_CUSTOMER_TIERS}
+    progress("ERRC grid and canvas")
     grid, evidence, errc_warnings = errc_grid(gaps, tier_sizes, errc_rules, offered,
                                               {name: a.display for name, a in attrs.items()})
     warnings = (_tier_size_notes(tiers, panel.schema.tier_names) + segmentation.notes
@@ -490,6 +533,7 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
     derived_needs = _derived_needs(gaps, tiers, segments)
     warnings += _derived_notes(panel, masks, gaps)
     curves_tested = {}
+    progress("curve tests")
     for name, levels in tested.items():
         if name == PROPOSED_CURVE:
             derive = rederive
@@ -500,11 +544,18 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, **options: Any) 
         curves_tested[name] = curve_test(panel, tiers, industry, levels, config.prize_margin,
                                          derive=derive, resamples=config.curve_resamples,
                                          seed=seed, derived_needs=derived_needs)
+    progress("size of the prize")
     prize = market_size(panel, tiers)
+    progress("drivers")
     drivers, driver_models = tier_drivers(panel, tiers, seed=seed, n_boot=config.driver_boot)
     recorded = config.summary(segmentation.method, getattr(panel, "encoding", {}),
                               config.panel_file)
+    progress("profiles")
+    profiles = segment_profiles(panel, tiers, segments)
+    progress("differences")
+    differences = attribute_differences(panel, masks)
+    progress("commonalities")
+    shared = commonalities(panel, tiers)
     return Analysis(panel, tiers, segments, coords, gaps, grid, evidence, canvas, segmentation,
-                    recorded, segment_profiles(panel, tiers, segments),
-                    attribute_differences(panel, masks), commonalities(panel, tiers),
-                    drivers, driver_models, prize, warnings, curves_tested, config)
+                    recorded, profiles, differences, shared, drivers, driver_models, prize,
+                    warnings, curves_tested, config)

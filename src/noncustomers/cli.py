@@ -21,6 +21,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -99,6 +100,9 @@ def _tier_method(value: str) -> tuple[str, str]:
 
 def _analysis_options(parser: argparse.ArgumentParser) -> None:
     """The options of a run, shared by analyze and report."""
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress display on stderr (it is shown only when stderr "
+                             "is a terminal anyway)")
     parser.add_argument("panel", help="panel file: .csv, .tsv, .xlsx, .parquet, .sav or .dta")
     parser.add_argument("--schema", default=None,
                         help="schema file (TOML) mapping columns to roles (needed unless --config)")
@@ -178,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     place.add_argument("--out", required=True,
                        help="output folder: new, empty or holding an earlier run, which is "
                             "replaced as a whole")
+    cluster = place.add_mutually_exclusive_group()
+    cluster.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                         help="read and place the panel in partitions on a running "
+                              "dask.distributed scheduler (e.g. tcp://10.0.0.5:8786); the "
+                              "panel (CSV or Parquet) must be readable at the same path on "
+                              "every worker (docs/scale.md)")
+    cluster.add_argument("--workers", type=_whole_number(1, 1024), default=None, metavar="N",
+                         help="the same on a local cluster of N worker processes, bound to "
+                              "127.0.0.1 with no dashboard (docs/scale.md)")
     init = sub.add_parser("init", help="draft a schema for a panel file",
                           description="Reads PANEL and writes a draft schema (TOML) whose "
                                       "comments say why each guess was made and how sure it "
@@ -217,6 +230,41 @@ def _signals_unwind() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+class _Progress:
+    """The stages of a run on one line of stderr: a bar of the stages done, the elapsed
+    time and the stage under way, redrawn in place and cleared at the end.
+
+    Shown only when stderr is a terminal and --quiet is not given, so logs and pipes get
+    the run's own lines and nothing else.  (Written here, a dozen lines: tqdm drew
+    nothing on some terminals, and a stage bar needs no more than this.)
+    """
+
+    def __init__(self, enabled: bool, extra: Sequence[str] = ()) -> None:
+        from noncustomers.analysis import STAGES
+
+        self.enabled = enabled
+        self.total = 2 + len(STAGES) + len(extra)
+        self.done = -1
+        self.start = time.monotonic()
+
+    def __call__(self, stage: str) -> None:
+        self.done += 1
+        if self.enabled:
+            filled = round(20 * self.done / self.total)
+            sys.stderr.write(f"\r\033[Knoncustomers: [{'#' * filled}{'.' * (20 - filled)}] "
+                             f"{time.monotonic() - self.start:6.1f} s  {stage}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.done >= 0:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _progress(args: argparse.Namespace, extra: Sequence[str] = ()) -> _Progress:
+    return _Progress(not args.quiet and sys.stderr.isatty(), extra)
 
 
 MAX_PROBLEM_LINES = 20
@@ -296,10 +344,18 @@ def _assign(args: argparse.Namespace) -> int:
     folder = OutputFolder(args.out, replaceable=("assignments.csv",))
     with folder:
         model = load_model(args.model)
-        assignments = model.predict(model.read(args.panel))
-        folder.write("assignments.csv", csv_bytes(assignments, round_figures=False))
+        if args.scheduler is not None or args.workers is not None:
+            from noncustomers.distributed import cluster_client, open_panel, write_assignments
+
+            source = open_panel(args.panel, model.schema)  # the header checked before a cluster
+            with cluster_client(args.scheduler, args.workers) as client:
+                placed = write_assignments(source, model, client, folder)
+        else:
+            assignments = model.predict(model.read(args.panel))
+            folder.write("assignments.csv", csv_bytes(assignments, round_figures=False))
+            placed = len(assignments)
         written = folder.publish()
-    print(f"{len(assignments)} respondents placed; wrote {written[0]}")
+    print(f"{placed} respondents placed; wrote {written[0]}")
     return 0
 
 
@@ -344,7 +400,7 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_analysis(args: argparse.Namespace):
+def _run_analysis(args: argparse.Namespace, progress=None):
     """The analysis that ``args`` asks for (analyze and report share it); warnings are
     the caller's to collect."""
     from noncustomers.analysis import analyze
@@ -370,6 +426,8 @@ def _run_analysis(args: argparse.Namespace):
         schema = recorded.schema
     else:
         schema = load_schema(args.schema)
+    if progress is not None:
+        progress("reading the panel")
     panel = read_panel(args.panel, schema)
     given["panel_sha256"] = panel.sha256
     if args.config is not None and recorded.panel_sha256 not in ("",
@@ -383,7 +441,7 @@ def _run_analysis(args: argparse.Namespace):
     given = {key: value for key, value in given.items() if value is not None}
     config = (recorded.replace(**given) if args.config is not None
               else AnalysisConfig.from_schema(schema, **given))
-    return analyze(panel, config)
+    return analyze(panel, config, progress=progress)
 
 
 def _check_run_options(args: argparse.Namespace) -> None:
@@ -429,12 +487,16 @@ def _analyze(args: argparse.Namespace) -> int:
     # The staging folder exists from here on: every way out below removes it.
     with folder, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
+        progress = _progress(args, ["charts"] if chart_formats else [])
         try:
-            result = _run_analysis(args)
+            result = _run_analysis(args, progress)
+            progress("writing the files")
             summary = result.summary()
             report = _report(summary)
             for name, data in result.files(summary).items():
                 folder.write(name, data)
+            if chart_formats:
+                progress("charts")
             for name, data in chart_files(result, chart_formats, summary).items():
                 folder.write(name, data)
             if model_path is not None:
@@ -450,6 +512,7 @@ def _analyze(args: argparse.Namespace) -> int:
                 os.replace(staged_model, model_path)
                 written.append(model_path)
         finally:
+            progress.close()
             if staged_model is not None and staged_model.exists():
                 staged_model.unlink()
     for w in caught:
@@ -483,17 +546,22 @@ def _report_file(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise NoncustomersError(f"--out '{out}' exists; use --force to replace it")
     check_file_target(out, "--out")
+    progress = _progress(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        result = _run_analysis(args)
-        if kind == "deck":
-            from noncustomers.export.deck import deck_bytes
+        try:
+            result = _run_analysis(args, progress)
+            progress(f"writing the {kind}")
+            if kind == "deck":
+                from noncustomers.export.deck import deck_bytes
 
-            data = deck_bytes(result, title=args.title)
-        else:
-            from noncustomers.export.report import report_html
+                data = deck_bytes(result, title=args.title)
+            else:
+                from noncustomers.export.report import report_html
 
-            data = report_html(result, title=args.title)
+                data = report_html(result, title=args.title)
+        finally:
+            progress.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
     staged = staging_name(out)

@@ -12,11 +12,18 @@ coefficient is the change in log-odds per standard deviation of importance).
   log-loss (nats per respondent) when the attribute's column is shuffled, mean
   of ``repeats`` shuffles; 0 = the model does not use it;
 - ``*_lo``, ``*_hi``: 95% percentile intervals over ``n_boot`` bootstrap
-  resamples of the respondents (each refit and re-permuted, weights carried);
+  resamples of the respondents (each refit and re-permuted once, weights carried);
 - ``rank``: by importance within the tier (1 = strongest driver).
 
 The model's weighted in-sample AUC per tier goes to ``summary.json``: how well
 needs alone tell the tier from customers.
+
+Large panels: a tier and the customers together above :data:`MAX_ROWS` respondents are
+modelled on a seeded sample of that many, stratified by side (the tier's share of the
+sample is its share of the pair) and carrying the survey weights.  A logistic fit and
+its bootstrap on 20,000 rows give the same ranks as on every row (``benchmarks/run.py``);
+the intervals then describe a 20,000-row sample, wider than the full panel's would be,
+never narrower.  ``n`` in the model summary is the pair's size, ``n_used`` the rows fitted.
 """
 
 from __future__ import annotations
@@ -36,6 +43,17 @@ DRIVER_COLUMNS = ["tier", "attribute", "coefficient", "coefficient_lo", "coeffic
                   "odds_ratio", "importance", "importance_lo", "importance_hi", "higher_among",
                   "rank"]
 MIN_PER_SIDE = 10  # fewer respondents than this on either side: no model for the tier
+MAX_ROWS = 20_000  # above this, a stratified sample of the pair is modelled (see above)
+
+
+def _stratified(y: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted row indices of a sample of ``size`` rows keeping each side's share of y."""
+    picked = []
+    for side in (0, 1):
+        rows = np.flatnonzero(y == side)
+        take = max(round(size * rows.size / y.size), min(rows.size, MIN_PER_SIDE))
+        picked.append(rng.choice(rows, min(take, rows.size), replace=False))
+    return np.sort(np.concatenate(picked))
 
 
 def _prepare(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -108,8 +126,11 @@ def tier_drivers(panel: Panel, tiers: pd.Series, seed: int = 0, n_boot: int = 50
         in_tier, is_cust = tier_values == tier, tier_values == customers
         if in_tier.sum() < MIN_PER_SIDE or is_cust.sum() < MIN_PER_SIDE or not attributes:
             continue
-        pair = in_tier | is_cust
+        pair = np.flatnonzero(in_tier | is_cust)
         y = in_tier[pair].astype(int)
+        if pair.size > MAX_ROWS:
+            keep = _stratified(y, MAX_ROWS, rng)
+            pair, y = pair[keep], y[keep]
         w = w_all[pair] / w_all[pair].mean()
         x = _prepare(needs[pair], w)
         coefs, intercept, importance = _fit(x, y, w, repeats, rng)
@@ -118,7 +139,8 @@ def tier_drivers(panel: Panel, tiers: pd.Series, seed: int = 0, n_boot: int = 50
             idx = rng.integers(0, len(y), len(y))
             if y[idx].min() == y[idx].max():
                 continue
-            c, _, imp = _fit(x[idx], y[idx], w[idx], repeats, rng)
+            # one shuffle per resample: the resamples already average over shuffles
+            c, _, imp = _fit(x[idx], y[idx], w[idx], 1, rng)
             boot_coef.append(c)
             boot_imp.append(imp)
         if boot_coef:
@@ -132,7 +154,8 @@ def tier_drivers(panel: Panel, tiers: pd.Series, seed: int = 0, n_boot: int = 50
                          importance[j], i_lo[j], i_hi[j],
                          tier if coefs[j] > 0 else customers, rank))
         auc = roc_auc_score(y, x @ coefs + intercept, sample_weight=w)
-        models[tier] = {"auc": round(float(auc), 6), "n": int(pair.sum()),
+        models[tier] = {"auc": round(float(auc), 6),
+                        "n": int((in_tier | is_cust).sum()), "n_used": int(pair.size),
                         "top": [attributes[j] for j in order[:3]]}
     table = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
     return table, models

@@ -144,11 +144,31 @@ def market_size(panel: Panel, tiers: pd.Series) -> dict:
     return out
 
 
-def _served(needs: np.ndarray, industry: np.ndarray, curve: np.ndarray, w: np.ndarray,
-            groups: dict[str, np.ndarray], margins: Sequence[float]
+class _UnmetNeeds:
+    """:func:`unmet_need` for many curves over the same needs: the needs' missing-value
+    handling and row totals are done once (the curve test's bootstrap calls it twice per
+    resample)."""
+
+    def __init__(self, needs: np.ndarray) -> None:
+        self.needs = needs
+        self.rated = ~np.isnan(needs)
+        self.r = np.where(self.rated, needs, 0.0)
+        self.total = self.r.sum(axis=1)
+
+    def __call__(self, curve: np.ndarray) -> np.ndarray:
+        if np.isnan(curve).any():
+            return unmet_need(self.needs, curve)
+        shortfall = (self.r * np.maximum(self.r - curve[None, :], 0.0)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.total > 0, shortfall / self.total, np.nan)
+
+
+def _served(needs: np.ndarray | _UnmetNeeds, industry: np.ndarray, curve: np.ndarray,
+            w: np.ndarray, groups: dict[str, np.ndarray], margins: Sequence[float]
             ) -> dict[float, dict[str, tuple[float, float]]]:
     """margin -> group -> (share better served, share worse served), weighted."""
-    gain = unmet_need(needs, industry) - unmet_need(needs, curve)
+    need = needs if isinstance(needs, _UnmetNeeds) else _UnmetNeeds(needs)
+    gain = need(industry) - need(curve)
     rated = ~np.isnan(gain)
     out: dict[float, dict[str, tuple[float, float]]] = {}
     for margin in margins:
@@ -214,6 +234,7 @@ def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     def levels(c: dict[str, float]) -> np.ndarray:
         return np.array([c.get(a, np.nan) for a in factors], dtype=float)
 
+    needs = _UnmetNeeds(needs)
     point = _served(needs, levels(industry), levels(curve), w, groups, margins)
     draws: dict[str, list[tuple[float, float]]] = {g: [] for g in groups}
     if derive is not None and resamples > 0 and len(w):

@@ -15,13 +15,17 @@ from scipy import stats
 
 from noncustomers.analytics.weighted import weighted_moments
 
-__all__ = ["bh_qvalues", "two_proportion_test", "welch_test"]
+__all__ = ["bh_qvalues", "two_proportion_test", "welch_from_moments", "welch_test"]
 
 
 def welch_test(x1: np.ndarray, w1: np.ndarray, x2: np.ndarray, w2: np.ndarray) -> float:
     """Two-sided Welch test of two weighted means on Kish effective sizes."""
-    m1, v1, n1 = weighted_moments(x1, w1)
-    m2, v2, n2 = weighted_moments(x2, w2)
+    return welch_from_moments(*weighted_moments(x1, w1), *weighted_moments(x2, w2))
+
+
+def welch_from_moments(m1: float, v1: float, n1: float, m2: float, v2: float,
+                       n2: float) -> float:
+    """:func:`welch_test` from each side's weighted mean, variance and Kish n_eff."""
     if not (n1 > 1 and n2 > 1):
         return math.nan
     a, b = v1 / n1, v2 / n2

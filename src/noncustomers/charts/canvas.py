@@ -52,7 +52,9 @@ def plot_strategy_canvas(canvas: pd.DataFrame, labels: Mapping[str, str] | None 
             marker={"size": 12 if bold else 10,
                     "symbol": "diamond" if proposed else "circle"},
             hovertemplate="%{x}: %{y:.1f}<extra>" + curve + "</extra>"))
-    fig.update_yaxes(range=[0, 10.3], title="Offering level / importance, 0-10", dtick=2)
+    # from just below 0, so a factor the curve eliminates (level 0) is drawn, not clipped
+    fig.update_yaxes(range=[-0.4, 10.4], title="Offering level / importance, 0-10", dtick=2,
+                     zeroline=True, zerolinecolor="#bbb")
     fig.update_xaxes(title=None, tickangle=-30, tickfont={"size": 15})
     fig.update_layout(legend={"orientation": "h", "y": -0.36, "x": 0, "yanchor": "top"})
     fig.update_layout(margin={"b": 210})

@@ -1,6 +1,6 @@
 """Charts as PNG, SVG and PDF files, drawn by kaleido in a local Chromium.
 
-One warm Chromium per process (kaleido's sync server) draws every chart: about
+One warm Chromium per process (:class:`_WarmChromium`, through kaleido) draws every chart: about
 0.3 s a chart instead of 3.5 s for a cold start each time.  Nothing leaves the
 machine: plotly.js is the copy shipped with plotly.py and MathJax (which kaleido
 would otherwise fetch from a CDN) is off; no chart uses LaTeX.
@@ -18,7 +18,10 @@ vector at the layout size.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import os
+import queue
 import re
 import shutil
 import threading
@@ -37,7 +40,6 @@ FORMATS = ("png", "svg", "pdf")
 PNG_SCALE = 1.5  # 1280 x 720 layout -> 1920 x 1080 pixels
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _lock = threading.Lock()  # one render at a time through the one warm Chromium
-_started: str | None = None
 
 
 def chromium_path() -> str | None:
@@ -76,16 +78,55 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _server(path: str) -> None:
-    global _started
-    import kaleido
+class _WarmChromium:
+    """One Chromium, started once and kept for the process, drawing one chart at a time.
 
-    if _started != path:
-        if _started is not None:
-            kaleido.stop_sync_server(silence_warnings=True)
-        # mathjax=False: kaleido's default loads MathJax from a CDN.
-        kaleido.start_sync_server(path=path, mathjax=False, silence_warnings=True)
-        _started = path
+    kaleido's own sync server would do, but it is a module-wide singleton that plotly's
+    ``fig.write_image`` also routes through (with settings of its own, which then fail);
+    this one is private to noncustomers, so a user's ``write_image`` keeps working.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._jobs: queue.Queue = queue.Queue()
+        self._results: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._serve(),),
+                                        daemon=True, name="noncustomers-chromium")
+        self._thread.start()
+        atexit.register(self.close)
+
+    async def _serve(self) -> None:
+        import kaleido
+
+        try:
+            # mathjax=False: kaleido's default loads MathJax from a CDN.
+            async with kaleido.Kaleido(path=self.path, mathjax=False) as renderer:
+                while (job := self._jobs.get()) is not None:
+                    fig, opts = job
+                    try:
+                        self._results.put(await renderer.calc_fig(fig, opts=opts))
+                    except Exception as exc:  # noqa: BLE001 - handed to the caller
+                        self._results.put(exc)
+        except Exception as exc:  # noqa: BLE001 - Chromium did not start: every caller
+            while True:           # gets the error
+                self._results.put(exc)
+                if self._jobs.get() is None:
+                    return
+
+    def render(self, fig: go.Figure, opts: dict) -> bytes:
+        self._jobs.put((fig, opts))
+        result = self._results.get()
+        if isinstance(result, BaseException):
+            raise result
+        return bytes(result)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join(timeout=10)
+
+
+_renderer: _WarmChromium | None = None
 
 
 _SVG_IDS = re.compile(rb'(?:defs-|legend|clip)([0-9a-f]{6})(?![0-9a-f])')
@@ -117,18 +158,20 @@ def chart_bytes(fig: go.Figure, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
     path = require_chromium()
-    import kaleido
-
     opts = {"format": fmt, "width": WIDTH, "height": HEIGHT,
             "scale": PNG_SCALE if fmt == "png" else 1}
     fig = go.Figure(fig)
     for i, trace in enumerate(fig.data):  # plotly.js would draw a random id for each trace
         if trace.uid is None:
             trace.uid = f"trace{i}"
+    global _renderer
     with _lock:
-        _server(path)
-        data = kaleido.calc_fig_sync(fig, opts=opts)
-    return _reproducible(bytes(data), fmt)
+        if _renderer is None or _renderer.path != path:
+            if _renderer is not None:
+                _renderer.close()
+            _renderer = _WarmChromium(path)
+        data = _renderer.render(fig, opts)
+    return _reproducible(data, fmt)
 
 
 def charts_bytes(figures: dict[str, go.Figure], formats: Iterable[str]) -> dict[str, bytes]:

@@ -35,6 +35,7 @@ __all__ = ["MIN_SEGMENTABLE", "SegmentModel", "Segmentation", "basis_matrix", "s
 MIN_SEGMENTABLE = 20  # below this many respondents a tier is one segment
 MIN_SEGMENT_SIZE = 10  # a fixed k is lowered so that segments average at least this many
 GLOBAL_RUNS = 5  # bootstrap partitions per k for global stability (10 pairs)
+STABILITY_SAMPLE = 10_000  # rows of a tier the stability refits are run on (seeded subsample)
 
 
 def basis_matrix(panel: Panel) -> pd.DataFrame:
@@ -276,11 +277,16 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
         model.pipelines[tier] = pipeline
         table = [dict(row) for row in getattr(fitted, "selection_", [])]
         chooses = isinstance(fitted, ChooseK) and fitted.n_clusters == "auto"
+        # Stability is judged on a seeded subsample of a large tier (weights carried):
+        # bootstrap refits of 300k rows cost minutes and say no more (benchmarks/run.py).
+        sub = (slice(None) if len(X) <= STABILITY_SAMPLE else
+               np.sort(np.random.default_rng(seed).choice(len(X), STABILITY_SAMPLE,
+                                                          replace=False)))
         if chooses and table and stability_runs:
             ks = [row["k"] for row in table if row["k"] > 1]
             ari = global_stability(
                 lambda kk: _pipeline(clone(estimator).set_params(n_clusters=kk), raw_answers),
-                X, ks, w, runs=GLOBAL_RUNS, seed=seed)
+                X[sub], ks, w[sub], runs=GLOBAL_RUNS, seed=seed)
             for row in table:
                 row["stability_ari"] = ari.get(row["k"], float("nan"))
         if table and (chooses or (spec is not None and spec.finds_k)):
@@ -290,8 +296,8 @@ def segment_tiers(panel: Panel, tiers: pd.Series, k: int | str | None = None,
             refit = clone(estimator)
             if chooses:
                 refit.set_params(n_clusters=max(fitted.n_clusters_, 1))
-            jaccard = segment_stability(_pipeline(refit, raw_answers), X, raw, w,
-                                        runs=stability_runs, seed=seed, noise=NOISE)
+            jaccard = segment_stability(_pipeline(refit, raw_answers), X[sub], raw[sub],
+                                        w[sub], runs=stability_runs, seed=seed, noise=NOISE)
             stability.update({names[int(c)]: v for c, v in jaccard.items()})
             for c, v in sorted(jaccard.items()):
                 if not is_noise(names[int(c)]) and v < UNSTABLE:

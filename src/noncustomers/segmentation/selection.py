@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
@@ -206,6 +207,12 @@ class ChooseK(ClusterMixin, BaseEstimator):
         it); None: every row.
     silhouette_sample : int, default=2000
         Rows used for each silhouette (seeded subsample; the silhouette is O(n^2)).
+    max_select : int or None, default=10000
+        With ``n_clusters="auto"`` on more rows than this, k is chosen on a seeded
+        uniform subsample of this many rows (weights carried), and the clusterer is then
+        fitted once with the chosen k on every row; a k-means fit starts from the
+        subsample's centres (``benchmarks/run.py`` checks that the segments agree with a
+        full-data choice, ARI).  None: choose on every row.
     random_state : int, RandomState or None
         Seeds the clusterer (when it has ``random_state``), the resample and the
         silhouette subsample.
@@ -248,7 +255,8 @@ class ChooseK(ClusterMixin, BaseEstimator):
                  k_range: tuple[int, int] = (2, 8), criterion: str | Criterion = "silhouette",
                  structure_test: bool = True, min_segment_n_eff: float = 30.0,
                  min_segment_share: float = 0.05, max_fit: int | None = None,
-                 silhouette_sample: int = 2000, random_state=None) -> None:
+                 silhouette_sample: int = 2000, max_select: int | None = 10_000,
+                 random_state=None) -> None:
         self.estimator = estimator
         self.n_clusters = n_clusters
         self.k_range = k_range
@@ -258,6 +266,7 @@ class ChooseK(ClusterMixin, BaseEstimator):
         self.min_segment_share = min_segment_share
         self.max_fit = max_fit
         self.silhouette_sample = silhouette_sample
+        self.max_select = max_select
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -341,9 +350,12 @@ class ChooseK(ClusterMixin, BaseEstimator):
                           ensure_all_finite="allow-nan" if allow_nan else True)
         n = X.shape[0]
         w = checked_weights(sample_weight, n)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if (self.n_clusters == "auto" and self.max_select is not None
+                and n > self.max_select):
+            return self._fit_on_subsample(X, w, seed)
         criterion = self._criterion()
         candidates = self._candidates(n)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         sample = None
         if n > self.silhouette_sample:
             sample = np.sort(check_random_state(seed).choice(n, self.silhouette_sample,
@@ -387,6 +399,33 @@ class ChooseK(ClusterMixin, BaseEstimator):
                 self.one_segment_reason_ = self.one_segment_reason_ or "segments too small"
                 best = (np.nan, None, np.zeros(n, dtype=int), None)
         _, self.best_estimator_, self.labels_, placement = best
+        self.centroids_, self.radii_ = placement if placement is not None else (None, None)
+        self.n_clusters_ = int(np.unique(self.labels_[self.labels_ != NOISE]).size)
+        return self
+
+    def _fit_on_subsample(self, X: np.ndarray, w: np.ndarray, seed: int) -> ChooseK:
+        """Choose k on ``max_select`` rows, then fit that k on every row (see the class)."""
+        n = X.shape[0]
+        rows = np.sort(check_random_state(seed).choice(n, self.max_select, replace=False))
+        chooser = clone(self).set_params(max_select=None, random_state=seed)
+        chooser.fit(X[rows], sample_weight=w[rows])
+        self.selection_ = chooser.selection_
+        self.one_segment_reason_ = chooser.one_segment_reason_
+        k = chooser.n_clusters_
+        if chooser.one_segment_reason_ is not None or k <= 1:
+            self.best_estimator_, self.centroids_, self.radii_ = None, None, None
+            self.labels_ = np.zeros(n, dtype=int)
+            self.n_clusters_ = 1
+            return self
+        estimator = self.estimator
+        best = chooser.best_estimator_
+        if isinstance(best, KMeans):  # one full fit, started from the subsample's centres
+            estimator = clone(estimator).set_params(init=best.cluster_centers_, n_init=1)
+        with threadpool_limits(limits=1):
+            chooser_full = clone(self).set_params(estimator=estimator, n_clusters=k,
+                                                  max_select=None)
+            fitted, labels, placement, _ = chooser_full._fit_one(X, w, k, seed)
+        self.best_estimator_, self.labels_ = fitted, np.asarray(labels)
         self.centroids_, self.radii_ = placement if placement is not None else (None, None)
         self.n_clusters_ = int(np.unique(self.labels_[self.labels_ != NOISE]).size)
         return self

@@ -5,8 +5,9 @@ import streamlit as st
 import pandas as pd
 
 from noncustomers.analytics.canvas import INDUSTRY_CURVE, PROPOSED_CURVE, curve_metrics
-from noncustomers.charts import plot_strategy_canvas
+from noncustomers.charts import plot_curve_test, plot_strategy_canvas
 from noncustomers.ui import state
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 from noncustomers.ui.widgets import attribute_labels, show_chart
 
 analysis = state.require()
@@ -16,7 +17,16 @@ if not analysis.panel.schema.attributes:
     st.stop()
 
 curves = list(dict.fromkeys(analysis.canvas["curve"]))
-chosen = st.multiselect("Curves", curves, default=curves, key="canvas_curves")
+# Opens on three curves a reader can follow: the industry, the largest non-customer tier and
+# the proposed curve; the others are one click away.
+tiers = analysis.summary()["tiers"]
+largest = max((t for t in NON_CUSTOMER_TIERS if t in tiers and tiers[t]["n"]),
+              key=lambda t: tiers[t]["share"], default=None)
+default = [c for c in curves if c in (INDUSTRY_CURVE, PROPOSED_CURVE)
+           or (largest is not None and largest in c)]
+chosen = st.multiselect("Curves", curves, default=default or curves, key="canvas_curves",
+                        help="The industry's offering, what each tier values, and the curve "
+                             "the ERRC grid proposes; add or remove curves here.")
 if not chosen:
     st.info("Choose at least one curve.")
     st.stop()
@@ -71,6 +81,8 @@ def _served(block: dict, group: str) -> str:
 
 for name, test in analysis.curves_tested.items():
     st.subheader(f"Curve test: {name}")
+    if test["better_served"].get("non-customers") is not None:
+        show_chart(plot_curve_test(test, name), key=f"curve_test_{name}", height=480)
     groups = [g for g in test["better_served"] if not g.endswith(("_lo", "_hi"))]
     table = pd.DataFrame([{"group": g, "better served": _served(test["better_served"], g),
                            "worse served": _served(test["worse_served"], g),

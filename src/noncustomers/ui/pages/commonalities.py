@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from noncustomers.charts import plot_commonalities
+from noncustomers.charts import plot_commonalities, plot_drivers
 from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 from noncustomers.ui import state
 from noncustomers.ui.widgets import attribute_labels, show_chart
@@ -64,15 +64,21 @@ tiers = list(dict.fromkeys(drivers["tier"]))
 tier = st.radio("Tier", tiers, horizontal=True, key="drivers_tier")
 part = drivers[drivers["tier"] == tier].assign(factor=lambda d: d["attribute"].map(labels))
 model = analysis.drivers_models.get(tier, {})
-st.dataframe(pd.DataFrame({
-    "rank": part["rank"],
-    "factor": part["factor"],
-    "valued more by": part["higher_among"],
-    "odds ratio per sd": part["odds_ratio"].round(2),
-    "importance (log-loss rise)": [f"{_num(v)} ({_num(lo)} to {_num(hi)})" for v, lo, hi in
-                                   zip(part["importance"], part["importance_lo"],
-                                       part["importance_hi"])],
-}), hide_index=True, width="stretch")
+show_chart(plot_drivers(drivers, tier, labels, model.get("auc")), key=f"drivers_{tier}",
+           height=520)
+lead = part.sort_values("rank").iloc[0]
+st.markdown(f"**{lead['factor']}** sets the {tier} apart from customers most: the "
+            f"{lead['higher_among']} value it more.")
+with st.expander("The figures behind the chart"):
+    st.dataframe(pd.DataFrame({
+        "rank": part["rank"],
+        "factor": part["factor"],
+        "valued more by": part["higher_among"],
+        "odds ratio per sd": part["odds_ratio"].round(2),
+        "importance (log-loss rise)": [f"{_num(v)} ({_num(lo)} to {_num(hi)})" for v, lo, hi in
+                                       zip(part["importance"], part["importance_lo"],
+                                           part["importance_hi"])],
+    }), hide_index=True, width="stretch")
 st.caption(f"Weighted logistic regression of {tier} against customers on the importance "
            f"ratings (per standard deviation), AUC {model.get('auc', float('nan')):.2f}. "
            "Importance: rise in log-loss when the factor is shuffled; intervals: 95% bootstrap.")

@@ -2,9 +2,12 @@
 
 import streamlit as st
 
-from noncustomers.charts import plot_gaps
+import pandas as pd
+
+from noncustomers.charts import plot_gaps, plot_quadrants
+from noncustomers.charts.gaps import group_rows
 from noncustomers.ui import state
-from noncustomers.ui.widgets import attribute_labels, readable, show_chart
+from noncustomers.ui.widgets import attribute_labels, show_chart
 
 analysis = state.require()
 st.title("Gaps: what each group values vs what the industry delivers")
@@ -33,13 +36,35 @@ chosen = analysis.gaps[analysis.gaps["group"] == group]
 if len(chosen) and bool(chosen["low_base"].iloc[0]):
     st.warning(f"Low base: the effective sample size of '{group}' is "
                f"{chosen['n_eff'].iloc[0]:.0f} (< 30); its figures are uncertain.")
+rows, users_rating = group_rows(analysis.gaps, group, labels)
+valued = rows.dropna(subset=["gap"]).sort_values("gap", ascending=False)
+if len(valued) and valued["gap"].iloc[0] > 0:
+    top = valued.iloc[0]
+    st.markdown(f"**'{group}' want {top['label']} most beyond what they get: the industry "
+                f"under-delivers it by {top['gap']:.1f} points** (importance "
+                f"{top['importance']:.1f}, performance {top['performance']:.1f} on 0-10).")
+st.caption("Read the chart row by row: the circle is how much the group values a factor, "
+           "the diamond what the industry delivers; a long blue bar is an unmet need.")
 show_chart(plot_gaps(analysis.gaps, group, labels, analysis.panel.schema.importance_from),
            key=f"gaps_{group}")
 
-table = analysis.gaps[analysis.gaps["group"] == group].drop(columns=["group"]).copy()
-table.insert(0, "factor", table.pop("attribute").map(labels))
-st.dataframe(readable(table.sort_values("opportunity", ascending=False).round(2)),
-             hide_index=True, width="stretch")
+if users_rating:
+    st.info(f"'{group}' have not used the offering, so they rated nothing: they are compared "
+            "with the industry as rated by those who use it.")
+cross = analysis.config["errc_rules"].get("crosshair", 5.0)
+show_chart(plot_quadrants(analysis.gaps, group, labels, (cross, cross)),
+           key=f"quadrants_{group}", height=560)
+table = pd.DataFrame({
+    "factor": rows["label"],
+    "importance (0-10)": rows["importance"].round(1),
+    "performance (0-10)": rows["performance"].round(1),
+    "gap": rows["gap"].round(1),
+    "opportunity (0-20)": rows["opportunity"].round(1),
+    "reading": rows["opportunity_band"].replace("", "n/a"),
+    "95% interval, importance": [f"{lo:.1f} to {hi:.1f}" if pd.notna(lo) else "n/a"
+                                 for lo, hi in zip(rows["importance_lo"], rows["importance_hi"])],
+})
+st.dataframe(table.sort_values("gap", ascending=False), hide_index=True, width="stretch")
 st.caption("gap = importance - performance. Top box: share answering in the top quarter of "
            "the scale (x10). Opportunity = importance top box + max(importance top box - "
            "performance top box, 0) (Ulwick): above 10 is worth a look, above 15 is extreme."

@@ -22,6 +22,12 @@ tiers = summary["tiers"]
 st.title("Who buys, and who does not yet")
 
 non_customer_share = sum(tiers[t]["share"] for t in NON_CUSTOMER_TIERS if t in tiers)
+present = [t for t in NON_CUSTOMER_TIERS if t in tiers and tiers[t]["n"]]
+if present:
+    biggest = max(present, key=lambda t: tiers[t]["share"])
+    st.markdown(f"**{non_customer_share:.0%} of the market does not buy yet; the {biggest} "
+                f"are the largest group ({tiers[biggest]['share']:.0%}).** Each bar is a "
+                "tier's weighted share of the market; the table gives its 95% interval.")
 cols = st.columns(3)
 cols[0].metric("Respondents", f"{summary['n']:,}")
 cols[1].metric("Customers (weighted)", f"{tiers['customers']['share']:.0%}")

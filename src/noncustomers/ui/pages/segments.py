@@ -17,13 +17,24 @@ st.caption(f"Method: {summary['config']['method']}. Stability: mean bootstrap Ja
 for message in analysis.segmentation.notes:  # no clear segments, small or unstable ones
     st.warning(message)
 
-segments = pd.DataFrame([{"segment": name, **seg} for name, seg in summary["segments"].items()])
-if segments.empty:
+if not summary["segments"]:
     st.info("No segments: the schema has no basis columns or the tiers are too small.")
     st.stop()
-for column in ("share_of_tier", "share_of_tier_lo", "share_of_tier_hi"):
-    segments[column] = (segments[column] * 100).round(1)
-st.dataframe(readable(segments.round(3)), hide_index=True, width="stretch")
+segments = pd.DataFrame([{
+    "segment": name,
+    "tier": seg["tier"],
+    "respondents": f"{seg['n']:,}",
+    "share of its tier": f"{seg['share_of_tier']:.0%}",
+    "95% interval": f"{seg['share_of_tier_lo']:.0%} to {seg['share_of_tier_hi']:.0%}",
+    "effective base": f"{seg['n_eff']:,.0f}" + (" (low: read with care)" if seg["low_base"]
+                                               else ""),
+    "how stable": (seg.get("stability_label") or "not measured")
+                  + (f" ({seg['stability']:.2f})" if seg.get("stability") is not None else ""),
+} for name, seg in summary["segments"].items()])
+largest = max(summary["segments"].items(), key=lambda item: item[1]["n"])
+st.markdown(f"**{len(summary['segments'])} segments** across the tiers; the largest is "
+            f"**{largest[0]}** ({largest[1]['share_of_tier']:.0%} of the {largest[1]['tier']}).")
+st.dataframe(segments, hide_index=True, width="stretch")
 
 tiers = list(summary["selection"])
 if tiers:
