@@ -110,6 +110,10 @@ class Panel:
     rfm: pd.DataFrame = field(default_factory=pd.DataFrame)
     spend: np.ndarray | None = None  # [prize] spend per respondent (NaN: not given)
     sha256: str = ""  # of the file read (recorded in config.toml); empty for a data frame
+    #: tier -> (its rule's text, the rows it matches), from the dry run of the rules when
+    #: the panel was read (so :func:`~noncustomers.tiers.assign_tiers` need not evaluate
+    #: them again; it does when the rule's text differs).
+    rule_hits: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -482,10 +486,12 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
                 raise DataError(f"{source}: column '{schema.prize_spend}' (prize.spend) is "
                                 f"{spend[i]:g} in {_row(frame, id_col, i)}; spend cannot be "
                                 "negative")
-    for rule in schema.tiers.values():  # dry run: a rule that cannot be evaluated on the data
+    rule_hits = {}
+    for tier, rule in schema.tiers.items():  # dry run: a rule that cannot be evaluated
         with problems.check():
             try:
-                rule.evaluate(frame, schema.order)
+                rule_hits[tier] = (rule.text,
+                                   rule.evaluate(frame, schema.order).to_numpy(dtype=bool))
             except RuleError as exc:
                 raise RuleError(f"{schema.source}: {exc}") from None
     problems.raise_if_any()
@@ -497,7 +503,8 @@ def panel_from_frame(frame: pd.DataFrame, schema: Schema, source: str = "panel",
                  notes, labels=dict(meta.labels), value_labels=dict(meta.value_labels),
                  user_missing=dict(meta.user_missing), encoding=encoding,
                  basis_encoded=[c for cols in groups.values() for c in cols], basis_groups=groups,
-                 barriers=barriers, barrier_labels=barrier_labels, rfm=rfm, spend=spend)
+                 barriers=barriers, barrier_labels=barrier_labels, rfm=rfm, spend=spend,
+                 rule_hits=rule_hits)
 
 
 def _code_key(value: Any) -> str:

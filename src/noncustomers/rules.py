@@ -495,7 +495,12 @@ class _Evaluator:
                                       f"{' and '.join(sorted(kinds))} values")
         missing = pd.isna(values)
         allowed = set(node.values)
-        member = np.array([(not m) and (v in allowed) for v, m in zip(values, missing)], dtype=bool)
+        if kind in ("text", "number"):  # hash lookups in pandas, not a Python loop per row
+            member = np.asarray(pd.Series(values, dtype=object).isin(list(allowed)),
+                                dtype=bool) & ~np.asarray(missing)
+        else:
+            member = np.array([(not m) and (v in allowed) for v, m in zip(values, missing)],
+                              dtype=bool)
         return (~member & ~missing) if node.negated else member
 
 

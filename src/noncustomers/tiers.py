@@ -30,10 +30,13 @@ def assign_tiers(panel: Panel) -> pd.Series:
     tier = np.full(len(panel), UNCLASSIFIED, dtype=object)
     open_rows = np.ones(len(panel), dtype=bool)
     for name, rule in panel.schema.tiers.items():
-        try:
-            hit = rule.evaluate(panel.data, panel.schema.order).to_numpy() & open_rows
-        except RuleError as exc:
-            raise RuleError(f"{panel.schema.source}: {exc}") from None
+        text, hits = panel.rule_hits.get(name, (None, None))
+        if text != rule.text or hits is None or len(hits) != len(panel):
+            try:
+                hits = rule.evaluate(panel.data, panel.schema.order).to_numpy(dtype=bool)
+            except RuleError as exc:
+                raise RuleError(f"{panel.schema.source}: {exc}") from None
+        hit = hits & open_rows
         tier[hit] = name
         open_rows &= ~hit
     return pd.Series(tier, index=panel.data.index, name="tier")

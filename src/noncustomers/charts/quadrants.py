@@ -64,7 +64,8 @@ def _label_positions(x: np.ndarray, y: np.ndarray, labels: list[str]) -> list[st
 
 
 def plot_quadrants(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None = None,
-                   cross: tuple[float, float] = (5.0, 5.0)) -> go.Figure:
+                   cross: tuple[float, float] = (5.0, 5.0),
+                   derived_from: str | None = None) -> go.Figure:
     """Importance (y) against the industry's performance (x), one point per attribute,
     split at ``cross`` = (importance, performance) into the four quadrants.
 
@@ -100,7 +101,9 @@ def plot_quadrants(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | N
                            yanchor=yanchor, font={"size": 15, "color": "#777"})
     fig.update_xaxes(range=[0, 10.4], dtick=1, title=(
         "Industry performance, 0-10" + (" (as rated by users)" if rated_by_users else "")))
-    fig.update_yaxes(range=[0, 10.4], dtick=1, title=f"Importance to {group}, 0-10")
+    derived = "importance_source" in rows and (rows["importance_source"] == "derived").any()
+    fig.update_yaxes(range=[0, 10.4], dtick=1, title=f"Importance to {group}, 0-10" + (
+        f" (derived from what drives '{derived_from or 'the outcome'}')" if derived else ""))
     fig.update_layout(legend={"orientation": "h", "y": -0.14, "x": 0})
     n = int(rows["n"].iloc[0]) if len(rows) else 0
     return style(fig, f"Where to act for '{group}': importance vs performance",

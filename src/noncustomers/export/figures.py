@@ -67,7 +67,8 @@ def analysis_figures(analysis: Analysis, summary: dict[str, Any] | None = None
         cross = summary["config"]["errc_rules"].get("crosshair", 5.0)
         for group in groups:
             out[f"quadrants-{slug(group)}"] = plot_quadrants(analysis.gaps, group, labels,
-                                                             (cross, cross))
+                                                             (cross, cross),
+                                                             schema.importance_from)
     for kind, name in (("barrier", "barriers"), ("need", "needs")):
         table = analysis.commonalities
         if "kind" in table and (table["kind"] == kind).any():

@@ -52,7 +52,8 @@ if users_rating:
     st.info(f"'{group}' have not used the offering, so they rated nothing: they are compared "
             "with the industry as rated by those who use it.")
 cross = analysis.config["errc_rules"].get("crosshair", 5.0)
-show_chart(plot_quadrants(analysis.gaps, group, labels, (cross, cross)),
+show_chart(plot_quadrants(analysis.gaps, group, labels, (cross, cross),
+                          analysis.panel.schema.importance_from),
            key=f"quadrants_{group}", height=560)
 table = pd.DataFrame({
     "factor": rows["label"],
