@@ -90,3 +90,32 @@ def test_neighbours_place_new_rows_among_the_fitted_ones():
     placed = place_by_neighbours(fitted, coords, new, chunk=7)  # chunks give the same
     assert placed == pytest.approx(place_by_neighbours(fitted, coords, new))
     assert np.median(np.linalg.norm(placed - new[:, :2] * 3.0, axis=1)) < 1.0
+
+
+def test_curve_test_on_a_subsample_keeps_the_figures_and_the_interval_widths(sample_analysis):
+    """m-out-of-n: the bootstrap of half the sample, shrunk by sqrt(1/2), gives intervals
+    about as wide as the bootstrap of every respondent, around the same figures."""
+    from noncustomers.analysis import _rederive
+    from noncustomers.analytics.errc import ErrcRules
+    from noncustomers.analytics.prize import curve_test
+
+    a = sample_analysis
+    panel, tiers = a.panel, a.tiers
+    offered = {n: attr.offered for n, attr in panel.schema.attributes.items()}
+    rules = ErrcRules(**a.config["errc_rules"])
+    industry = a.curves["industry offering"]
+    proposed = a.curves["blue ocean"]
+    full = curve_test(panel, tiers, industry, proposed, 1.0,
+                      derive=_rederive(panel, tiers, rules, offered), resamples=60, seed=1)
+    rows = np.sort(np.random.default_rng(1).choice(len(panel), len(panel) // 2, replace=False))
+    half = curve_test(panel, tiers, industry, proposed, 1.0,
+                      derive=_rederive(panel, tiers, rules, offered, rows), resamples=60,
+                      seed=1, bootstrap_rows=rows)
+    for block in ("better_served", "worse_served"):
+        for group in ("non-customers", "customers", "unexplored"):
+            assert half[block][group] == full[block][group]  # the figures: every row
+            lo, hi = half[block][f"{group}_lo"], half[block][f"{group}_hi"]
+            assert lo <= half[block][group] + 1e-9 and half[block][group] <= hi + 1e-9
+            width_full = full[block][f"{group}_hi"] - full[block][f"{group}_lo"]
+            if width_full > 0.01:
+                assert 0.4 < (hi - lo) / width_full < 2.5, (block, group)

@@ -257,8 +257,10 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[str, bool]):
-    """``derive(weights) -> (industry curve, blue-ocean curve)`` on a re-weighted panel:
+def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[str, bool],
+              rows: np.ndarray | None = None):
+    """``derive(weights) -> (industry curve, blue-ocean curve)`` on a re-weighted panel
+    (``rows``: only these respondents, and ``weights`` are theirs):
     the means and top-box shares of the whole sample and the tiers, the ERRC grid and the
     proposed curve, as :func:`analyze` derives them (for the curve test's bootstrap).
 
@@ -267,15 +269,18 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
     it runs 200 times.
     """
     order = panel.schema.tier_names
-    values = tiers.to_numpy()
-    codes = np.full(len(panel), len(order), dtype=int)  # unclassified: only in "all"
+    keep = slice(None) if rows is None else rows
+    values = tiers.to_numpy()[keep]
+    codes = np.full(len(values), len(order), dtype=int)  # unclassified: only in "all"
     for i, tier in enumerate(order):
         codes[values == tier] = i
     groups = ["all", *order]
     derived_names = derived_attributes(panel)
     if derived_names:  # re-derived on every resample, like the means
-        derived_X = np.column_stack([panel.ratings(n, "performance") for n in derived_names])
-        derived_masks = {"all": np.ones(len(panel), dtype=bool),
+        derived_X = np.column_stack([panel.ratings(n, "performance")[keep]
+                                     for n in derived_names])
+        outcome = panel.outcome[keep]
+        derived_masks = {"all": np.ones(len(values), dtype=bool),
                          **{t: values == t for t in order}}
     # Every rating column (0-10 value, top-box indicator) side by side, so one resample's
     # means of all of them, for the whole sample and each tier, are two matrix products.
@@ -284,6 +289,7 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
         for kind in ("importance", "performance"):
             raw = panel.ratings(name, kind)
             if raw is not None:
+                raw = raw[keep]
                 scale = panel.scales[name]
                 keys.append((name, kind))
                 values_x.append(np.nan_to_num(rescale(raw, scale)))
@@ -298,13 +304,13 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
         # gathers its weights).
         stacked = np.hstack([np.column_stack(values_x) * answered,
                              np.column_stack(tops) * answered, answered])
-        blocks = [np.ascontiguousarray(stacked[rows]) for rows in tier_rows]
+        blocks = [np.ascontiguousarray(stacked[these]) for these in tier_rows]
         m = len(keys)
 
     def all_means(w: np.ndarray) -> np.ndarray:
         """(1 + tiers) x (2 x ratings): weighted means of each value and top-box column."""
-        sums = np.vstack([w @ stacked, *(w[rows] @ block
-                                          for rows, block in zip(tier_rows, blocks))])
+        sums = np.vstack([w @ stacked, *(w[these] @ block
+                                          for these, block in zip(tier_rows, blocks))])
         num, den = sums[:, :2 * m], np.hstack([sums[:, 2 * m:], sums[:, 2 * m:]])
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(den > 0, num / den, np.nan)
@@ -315,7 +321,7 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
                                        "performance_t2b")}
         derived = {}
         if derived_names:
-            table = derived_importance(derived_X, panel.outcome, weights, derived_masks,
+            table = derived_importance(derived_X, outcome, weights, derived_masks,
                                        derived_names, panel.schema.importance_method,
                                        n_boot=0)
             derived = {name: table.loc[table["attribute"] == name, "importance"].to_numpy()
@@ -403,6 +409,8 @@ def map_matrix(panel: Panel) -> np.ndarray:
     return standardize_basis(basis_matrix(panel).to_numpy(dtype=float), panel.weights)
 
 
+#: Above this many respondents the curve test's bootstrap runs on a seeded subsample.
+BOOTSTRAP_ROWS = 100_000
 #: The stages of :func:`analyze`, in order, as its ``progress`` callback names them.
 STAGES = ("tiers", "segments", "map", "gaps", "ERRC grid and canvas", "curve tests",
           "size of the prize", "drivers", "profiles", "differences", "commonalities")
@@ -529,7 +537,11 @@ def _analyze(panel: Panel, config: AnalysisConfig, progress: Callable[[str], Non
     if config.curve is not None:
         tested[config.curve_name] = {a: float(config.curve.get(a, level))
                                      for a, level in industry.items()}
-    rederive = _rederive(panel, tiers, errc_rules, offered)
+    # On a large panel the curve test's bootstrap resamples a seeded subsample
+    # (m-out-of-n, rescaled: see noncustomers.analytics.prize.curve_test).
+    boot_rows = (None if len(panel) <= BOOTSTRAP_ROWS else np.sort(
+        np.random.default_rng(seed).choice(len(panel), BOOTSTRAP_ROWS, replace=False)))
+    rederive = _rederive(panel, tiers, errc_rules, offered, boot_rows)
     derived_needs = _derived_needs(gaps, tiers, segments)
     warnings += _derived_notes(panel, masks, gaps)
     curves_tested = {}
@@ -543,7 +555,8 @@ def _analyze(panel: Panel, config: AnalysisConfig, progress: Callable[[str], Non
                 return industry_b, {a: fixed.get(a, v) for a, v in industry_b.items()}
         curves_tested[name] = curve_test(panel, tiers, industry, levels, config.prize_margin,
                                          derive=derive, resamples=config.curve_resamples,
-                                         seed=seed, derived_needs=derived_needs)
+                                         seed=seed, derived_needs=derived_needs,
+                                         bootstrap_rows=boot_rows)
     progress("size of the prize")
     prize = market_size(panel, tiers)
     progress("drivers")

@@ -187,7 +187,8 @@ def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
                curve: dict[str, float], margin: float = DEFAULT_MARGIN,
                derive: Callable[[np.ndarray], tuple[dict[str, float], dict[str, float]]]
                | None = None, resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
-               derived_needs: dict[str, np.ndarray] | None = None) -> dict:
+               derived_needs: dict[str, np.ndarray] | None = None,
+               bootstrap_rows: np.ndarray | None = None) -> dict:
     """Whom ``curve`` serves better and worse than ``industry`` (see the module docstring).
 
     Parameters
@@ -208,6 +209,12 @@ def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     derived_needs : dict, optional
         attribute -> each respondent's derived importance, where the survey has no stated
         importance (each respondent takes their tier's; see :func:`needs_matrix`).
+    bootstrap_rows : ndarray, optional
+        A large panel's seeded subsample of m respondents the bootstrap resamples (then
+        ``derive`` takes their m weights).  The figures stay on every respondent; each
+        interval is the m-out-of-n bootstrap's (Bickel, Götze & van Zwet 1997): the
+        resamples' spread around the subsample's own figure, shrunk by sqrt(m / n) to
+        the whole panel's size, which holds for shares, means of n respondents.
 
     Returns
     -------
@@ -237,16 +244,32 @@ def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     needs = _UnmetNeeds(needs)
     point = _served(needs, levels(industry), levels(curve), w, groups, margins)
     draws: dict[str, list[tuple[float, float]]] = {g: [] for g in groups}
+    # the resampled respondents: everyone, or a large panel's subsample (m-out-of-n)
+    sub = bootstrap_rows
+    boot_needs = needs if sub is None else _UnmetNeeds(needs.needs[sub])
+    boot_w = w if sub is None else w[sub]
+    boot_groups = groups if sub is None else {g: mask[sub] for g, mask in groups.items()}
+    centre = point[float(margin)]
+    shrink = 1.0
+    if sub is not None and derive is not None and resamples > 0:
+        centre = _served(boot_needs, levels(industry), levels(curve), boot_w, boot_groups,
+                         [float(margin)])[float(margin)]
+        shrink = float(np.sqrt(len(sub) / len(w)))
     if derive is not None and resamples > 0 and len(w):
         rng = np.random.default_rng(seed)
-        n = len(w)
+        n = len(boot_w)
         for _ in range(resamples):
             counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-            ind_b, curve_b = derive(w * counts)
-            served = _served(needs, levels(ind_b), levels(curve_b), w * counts, groups,
-                             [float(margin)])[float(margin)]
+            ind_b, curve_b = derive(boot_w * counts)
+            served = _served(boot_needs, levels(ind_b), levels(curve_b), boot_w * counts,
+                             boot_groups, [float(margin)])[float(margin)]
             for g in groups:
-                draws[g].append(served[g])
+                if shrink == 1.0:
+                    draws[g].append(served[g])
+                else:  # m-out-of-n: the draw's departure from the subsample, rescaled
+                    draws[g].append(tuple(
+                        min(max(p + shrink * (b - c), 0.0), 1.0)
+                        for p, b, c in zip(point[float(margin)][g], served[g], centre[g])))
 
     def figures(index: int | None) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
