@@ -496,9 +496,11 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, *,
         raise ConfigError(f"the config's schema ({config.schema.source}) is not the schema the "
                           f"panel was read with ({panel.schema.source}); read the panel with "
                           "config.schema")
-    # BLAS on one thread for the whole run: its pool and OpenMP's (k-means) fought over
-    # two cores, which made large runs 1.5-3x slower; results do not depend on it.
-    with threadpool_limits(limits=1, user_api="blas"):
+    # Native thread pools (BLAS, OpenMP) on one thread for the whole run: the many small
+    # fits gain nothing from threads, and BLAS's and OpenMP's pools fought over two cores
+    # (a k-means search took 22 s instead of 1.7 s on a busy 2-core machine,
+    # benchmarks/RESULTS.md); results do not depend on it.
+    with threadpool_limits(limits=1):
         return _analyze(panel, config, progress or (lambda stage: None))
 
 
