@@ -6,7 +6,7 @@ script in src/noncustomers/ui/pages over the library's functions.
 
 import streamlit as st
 
-from noncustomers.ui import sidebar, state
+from noncustomers.ui import mapping, sidebar, state
 
 
 def main() -> None:
@@ -14,8 +14,29 @@ def main() -> None:
     # favicon from a remote font server, and nothing may leave the machine.
     st.set_page_config(page_title="noncustomers", layout="wide")
     state.start_umap_warmup()
+    try:
+        # The sidebar first: which pages there are depends on what it loaded.
+        sidebar.render()
+        analysed_now = mapping.just_analysed()
+        st.navigation(_pages(analysed_now)).run()
+        if analysed_now:
+            st.rerun()  # on the results' first page now: list Set up again
+    except Exception as exc:  # noqa: BLE001 - the last guard: one sentence, details in the log
+        state.log.exception("a page failed")
+        st.error(f"This page stopped on an unexpected problem ({exc.__class__.__name__}); the "
+                 "details are in the server's log.")
+
+
+def _pages(analysed_now: bool = False) -> list:
+    """Set up and the results.  A survey file uploaded without a schema shows Set up alone
+    until it is analysed; in the run right after Analyse, the results alone, so that the app
+    opens their first page (a page that is not listed gives way to the default page, and
+    the sidebar keeps its files, which st.switch_page would drop)."""
     pages = "src/noncustomers/ui/pages"
-    navigation = st.navigation([
+    setup = st.Page(f"{pages}/setup.py", title="Set up")
+    if mapping.setting_up():
+        return [setup]
+    results = [
         st.Page(f"{pages}/overview.py", title="Tier sizes", default=True),
         st.Page(f"{pages}/map.py", title="Map"),
         st.Page(f"{pages}/segments.py", title="Segments"),
@@ -23,14 +44,8 @@ def main() -> None:
         st.Page(f"{pages}/commonalities.py", title="Commonalities"),
         st.Page(f"{pages}/canvas.py", title="Strategy canvas"),
         st.Page(f"{pages}/errc.py", title="ERRC grid"),
-    ])
-    try:
-        sidebar.render()
-        navigation.run()
-    except Exception as exc:  # noqa: BLE001 - the last guard: one sentence, details in the log
-        state.log.exception("a page failed")
-        st.error(f"This page stopped on an unexpected problem ({exc.__class__.__name__}); the "
-                 "details are in the server's log.")
+    ]
+    return results if analysed_now else [setup, *results]
 
 
 # Streamlit runs this file as __main__; the map worker process (spawned, see

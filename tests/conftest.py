@@ -359,12 +359,12 @@ def _browser_tests_will_run(session: pytest.Session) -> bool:
 
 
 # pytest-xdist (make test: -n auto) schedules a group of files to one worker at a time.
-# Files that share an expensive session fixture form one group, so that it is made once: UMAP's
-# compilation in the test process (test_app, test_embedding: about a minute; numba's disk
-# cache does not keep it) and the shared sample analysis and CLI run; any other file is a group
-# of its own.  (xdist's own xdist_group marker does not take effect with pytest 9: it rewrites
+# Files that share an expensive session fixture form one group, so that it is made once: the
+# shared sample analysis and CLI run ("sample"); UMAP's compilation (about a minute; numba's
+# disk cache does not keep it) happens only in test_embedding.  Any other file is a group of
+# its own.  (xdist's own xdist_group marker does not take effect with pytest 9: it rewrites
 # a node id attribute that pytest no longer reads, so the grouping is done here.)
-_XDIST_GROUPS = {"test_app.py": "umap", "test_embedding.py": "umap",
+_XDIST_GROUPS = {"test_embedding.py": "umap",
                  "test_cli.py": "sample", "test_charts.py": "sample",
                  "test_output_folder.py": "sample", "test_profiles.py": "sample",
                  "test_exports.py": "sample", "test_deck.py": "sample"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import CHROMIUM
+from conftest import CHROMIUM, ROOT
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,7 +53,8 @@ def test_view_shows_its_chart_without_errors(server, page, tmp_path_factory, pat
     _wait_for_chart(page, timeout_s=180 if path == "" else 60)
     assert page.locator("h1").first.inner_text().startswith(heading)
     assert page.locator("[data-testid=stException]").count() == 0
-    assert page.locator(".js-plotly-plot").count() == 1
+    # the gaps page adds the quadrant chart, the canvas page the curve test's
+    assert page.locator(".js-plotly-plot").count() == {"gaps": 2, "canvas": 2}.get(path, 1)
     shots = tmp_path_factory.getbasetemp() / "screenshots"
     shots.mkdir(exist_ok=True)
     page.screenshot(path=str(shots / f"{path or 'overview'}.png"), full_page=True)
@@ -65,3 +66,71 @@ def test_no_request_leaves_the_machine(server, page):
     page.goto(f"{server}/errc")
     _wait_for_chart(page, timeout_s=60)
     assert hosts and all(h.startswith("127.0.0.1") for h in hosts), hosts
+
+
+# Every page of the navigation, by its link, with the start of its heading.
+PAGES = [("Set up", "Set up your survey"), ("Tier sizes", "Who buys"),
+         ("Map", "Map of respondents"), ("Segments", "Segments within each tier"),
+         ("Gaps", "Gaps"), ("Commonalities", "What non-customers share"),
+         ("Strategy canvas", "Strategy canvas"), ("ERRC grid", "Eliminate")]
+
+
+def _settle(page, heading: str, timeout_s: float) -> None:
+    """Wait for the page titled ``heading`` and for Streamlit to finish its run."""
+    page.locator("h1", has_text=heading).first.wait_for(timeout=timeout_s * 1000)
+    time.sleep(0.5)
+    deadline = time.time() + timeout_s
+    while page.locator("[data-testid=stStatusWidget]").count() and time.time() < deadline:
+        time.sleep(0.25)
+
+
+def test_a_new_user_sets_up_a_raw_survey_and_takes_the_deck(server, page, tmp_path,
+                                                            tmp_path_factory):
+    """Upload a survey file alone (the sample with its weight column renamed, so the weight
+    must be inferred), keep the proposed set-up, Analyse, visit every page, take the deck."""
+    from pptx import Presentation
+
+    header, rows = (ROOT / "sample_data" / "gym_panel.csv").read_text(
+        encoding="utf-8").split("\n", 1)
+    assert ",weight," in header
+    survey = tmp_path / "survey_2026.csv"
+    survey.write_text(header.replace(",weight,", ",wgt_final,") + "\n" + rows, encoding="utf-8")
+    shots = tmp_path_factory.getbasetemp() / "screenshots"
+    shots.mkdir(exist_ok=True)
+
+    page.goto(server)  # a new session: the sample
+    _settle(page, "Who buys", 180)
+    page.get_by_text("Upload my panel").click()
+    page.locator("input[type=file]").first.set_input_files(str(survey))
+    _settle(page, "Set up your survey", 60)
+    assert page.get_by_text("wgt_final", exact=True).count()  # the inferred weight, named
+    assert page.locator("[data-testid=stCaptionContainer]",
+                        has_text="→ 1,068 respondents").count() == 1
+    page.screenshot(path=str(shots / "setup.png"), full_page=True)
+
+    page.get_by_role("button", name="Analyse").click()
+    _settle(page, "Who buys", 240)  # the results open on their first page
+    _wait_for_chart(page, timeout_s=60)
+    assert "schema: column mapping" in page.locator("[data-testid=stSidebar]").inner_text()
+    nav = page.locator("[data-testid=stSidebarNav]")
+    assert [a.strip() for a in nav.locator("a").all_inner_texts()] == [p for p, _ in PAGES]
+    for link, heading in PAGES:
+        nav.locator("a", has_text=link).first.click()
+        _settle(page, heading, 120)
+        assert page.locator("[data-testid=stException]").count() == 0, link
+        assert page.locator("[data-testid=stAlertContentError]").count() == 0, link
+        if link != "Set up":
+            page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(shots / f"upload_{link.replace(' ', '_')}.png"),
+                        full_page=True)
+
+    with page.expect_download(timeout=180_000) as download:
+        page.get_by_role("button", name="deck.pptx (PowerPoint)").click()
+    assert download.value.suggested_filename == "deck.pptx"
+    deck = tmp_path / "deck.pptx"
+    download.value.save_as(str(deck))
+    slides = list(Presentation(str(deck)).slides)
+    assert len(slides) > 3
+    cover = " ".join(shape.text_frame.text for shape in slides[0].shapes
+                     if shape.has_text_frame)
+    assert "survey_2026.csv" in cover and "5,000 respondents" in cover  # the upload's deck

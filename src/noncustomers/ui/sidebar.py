@@ -9,7 +9,7 @@ import streamlit as st
 from noncustomers.analysis import OUTPUT_FILES, Analysis
 from noncustomers.limits import MAX_SEED
 from noncustomers.segmentation.methods import METHODS
-from noncustomers.ui import state
+from noncustomers.ui import mapping, state
 
 __all__ = ["render"]
 
@@ -26,21 +26,33 @@ def render() -> state.Loaded | None:
     if source.startswith("Sample"):
         loaded = state.load_sample(seed, method, k)
     else:
-        panel = st.sidebar.file_uploader("Panel file", type=["csv", "tsv", "txt", "xlsx",
-                                                             "parquet", "sav", "dta"], key="panel_file")
-        schema = st.sidebar.file_uploader("Schema file (TOML)", type=["toml"], key="schema_file",
-                                          help="Maps the panel's columns to roles; see the README.")
-        if panel is None or schema is None:
-            st.sidebar.info("Upload both the panel and its schema.")
+        panel = st.sidebar.file_uploader(
+            "Survey file", type=_PANEL_TYPES, key="panel_file",
+            help="One row per respondent: CSV, TSV, Excel, Parquet, SPSS (.sav) or Stata "
+                 "(.dta). The app proposes how to use each column on the Set up page.")
+        schema = st.sidebar.file_uploader(
+            "Schema file (TOML), optional", type=["toml"], key="schema_file",
+            help="Only if you have one already (from `noncustomers init`, or downloaded from "
+                 "the Set up page): it maps the columns instead of the Set up page.")
+        if panel is None:
+            st.sidebar.info("Upload your survey file: the Set up page then proposes how to "
+                            "read it.")
+            mapping.remember_upload(None)
             state.clear()
             return None
-        try:
-            schema_text = schema.getvalue().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            st.sidebar.error(f"{schema.name}: not UTF-8 text.")
-            return None
-        loaded = state.load(panel.getvalue(), panel.name, schema_text, schema.name, seed,
-                            method, k)
+        if schema is None:
+            loaded = _mapped(panel, seed, method, k)
+            if loaded is None:
+                return None
+        else:
+            mapping.remember_upload(None)
+            try:
+                schema_text = schema.getvalue().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                st.sidebar.error(f"{schema.name}: not UTF-8 text.")
+                return None
+            loaded = state.load(panel.getvalue(), panel.name, schema_text, schema.name, seed,
+                                method, k)
 
     if loaded.error:
         problems = loaded.error.split("\n")
@@ -54,7 +66,7 @@ def render() -> state.Loaded | None:
         st.sidebar.warning(note)
     analysis = loaded.analysis
     st.sidebar.caption(f"{loaded.panel_name} · {len(analysis.panel):,} respondents · "
-                       f"schema {loaded.schema_name}")
+                       f"schema: {loaded.schema_name}")
     st.sidebar.header("Download")
     helps = {"assignments.csv": "Tier and segment of every respondent; x, y are the PCA map "
                                 "(as `noncustomers analyze --map pca`).",
@@ -80,10 +92,27 @@ def render() -> state.Loaded | None:
     return loaded
 
 
+_PANEL_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "sav", "zsav", "dta"]
 _MIME = {"json": "application/json", "csv": "text/csv", "toml": "application/toml",
          "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
          "html": "text/html"}
 _FROM_SCHEMA = "as in the schema"
+
+
+def _mapped(panel, seed: int, method: str | None,
+            k: int | str | None) -> state.Loaded | None:
+    """A survey file without a schema: the app shows its Set up page alone until Analyse is
+    clicked there; from then on the file is analysed with the mapping made there."""
+    data = panel.getvalue()
+    upload = mapping.Upload(panel.name, data, mapping.digest(data))
+    mapping.remember_upload(upload)
+    toml = mapping.analysed_toml(upload)
+    if toml is None:
+        st.sidebar.info("Check the proposed set-up of your survey on the right, then click "
+                        "Analyse below it.")
+        state.clear()
+        return None
+    return state.load(data, panel.name, toml, mapping.SOURCE, seed, method, k)
 
 
 def _segmentation_settings() -> tuple[str | None, int | str | None]:

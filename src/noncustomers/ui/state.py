@@ -31,8 +31,8 @@ from noncustomers.panel import read_panel
 from noncustomers.sample import sample_paths
 from noncustomers.schema import parse_schema
 
-__all__ = ["Loaded", "current", "load", "map_for", "require", "start_umap_warmup",
-           "umap_preparing", "umap_ready"]
+__all__ = ["Loaded", "current", "load", "map_for", "require", "show_problems",
+           "start_umap_warmup", "umap_preparing", "umap_ready"]
 
 _KEY = "noncustomers.loaded"
 log = logging.getLogger("noncustomers.app")
@@ -118,15 +118,23 @@ def require() -> Analysis:
     loaded = current()
     if loaded is None or loaded.analysis is None:
         problems = loaded.error.split("\n") if loaded and loaded.error else []
-        if len(problems) > 1:  # every problem of the input at once, as a table
-            st.error(f"{len(problems)} problems stop the analysis; fix them and upload again.")
-            st.dataframe(pd.DataFrame({"problem": problems}), hide_index=True, width="stretch")
+        if problems:
+            show_problems(problems, "fix them and upload again.")
         else:
-            st.error(problems[0] if problems else
-                     "No panel loaded yet: choose the sample or upload a panel and its schema "
-                     "in the sidebar.")
+            st.error("No panel loaded yet: choose the sample, or upload your survey file in the "
+                     "sidebar.")
         st.stop()
     return loaded.analysis
+
+
+def show_problems(problems: list[str], fix: str) -> None:
+    """One problem as an error box; several as one table (every problem of the input at
+    once), after ``N problems stop the analysis; <fix>``."""
+    if len(problems) == 1:
+        st.error(problems[0])
+        return
+    st.error(f"{len(problems)} problems stop the analysis; {fix}")
+    st.dataframe(pd.DataFrame({"problem": problems}), hide_index=True, width="stretch")
 
 
 # UMAP runs in one long-lived worker process per server.  Compiling umap-learn's

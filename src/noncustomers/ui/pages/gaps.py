@@ -70,4 +70,4 @@ st.caption("gap = importance - performance. Top box: share answering in the top 
            "the scale (x10). Opportunity = importance top box + max(importance top box - "
            "performance top box, 0) (Ulwick): above 10 is worth a look, above 15 is extreme."
            + (" A derived importance has no top box: it is used as it is."
-              if (table["importance_source"] == "derived").any() else ""))
+              if (rows["importance_source"] == "derived").any() else ""))
