@@ -54,15 +54,20 @@ class _Sums:
     n_eff/(n_eff - 1), as :func:`~noncustomers.analytics.weighted.weighted_moments`).
     """
 
-    def __init__(self, x: np.ndarray, w: np.ndarray, masks: np.ndarray) -> None:
-        ok = ~np.isnan(x)
-        x0 = np.where(ok, x, 0.0)
-        wo = ok * w[:, None]
-        onehot = masks.T.astype(float)  # groups x n
-        stack = np.hstack([wo, ok * (w * w)[:, None], wo * x0, wo * x0 * x0])
-        self.group = onehot @ stack
-        self.total = stack.sum(axis=0)
-        self.m = x.shape[1]
+    def __init__(self, x: np.ndarray, w: np.ndarray, masks: np.ndarray,
+                 chunk: int = 100_000) -> None:
+        self.m = m = x.shape[1]
+        self.group = np.zeros((masks.shape[1], 4 * m))
+        self.total = np.zeros(4 * m)
+        for start in range(0, len(w), chunk):  # in row chunks: bounded memory
+            rows = slice(start, start + chunk)
+            xs, ws = x[rows], w[rows]
+            ok = ~np.isnan(xs)
+            x0 = np.where(ok, xs, 0.0)
+            wo = ok * ws[:, None]
+            stack = np.hstack([wo, ok * (ws * ws)[:, None], wo * x0, wo * x0 * x0])
+            self.group += masks[rows].T.astype(float) @ stack
+            self.total += stack.sum(axis=0)
 
     def side(self, g: int | None, j: int, rest: bool = False):
         """(mean, variance, n_eff) of column j in group g (None: everyone), or everyone

@@ -49,7 +49,15 @@ def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
         values = series.to_numpy(dtype=object)
-        risky = np.fromiter((_risky(v) for v in values), dtype=bool, count=len(values))
+        # Only cells that start with a formula character need the exact test (a million
+        # ids are screened by their first character in bulk, not one Python call each).
+        text = pd.Series(values, dtype=object)
+        is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool,
+                              count=len(values))
+        first = text[is_text].astype(str).str[:1]
+        candidates = np.flatnonzero(is_text)[first.isin(FORMULA_START).to_numpy(dtype=bool)]
+        risky = np.zeros(len(values), dtype=bool)
+        risky[candidates] = [_risky(values[i]) for i in candidates]
         if risky.any():
             values = values.copy()
             values[risky] = ["'" + v for v in values[risky]]
