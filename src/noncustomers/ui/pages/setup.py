@@ -20,9 +20,14 @@ else:
                 "its file: the app reads it and proposes how to use each column.")
         st.button("Upload my survey", on_click=_upload_mode, type="primary", key="to_upload")
     elif state.current() is not None and st.session_state.get("schema_file") is not None:
-        st.info("Your schema file says how to read the survey, so there is nothing to set up "
-                "here. Remove the schema file in the sidebar to set the survey up here "
-                "instead.")
+        loaded = state.current()
+        if loaded.error:  # the panel or its schema has problems: all of them, as a table
+            state.show_problems(loaded.error.split("\n"),
+                                "fix them in the schema file and upload it again.")
+        else:
+            st.info("Your schema file says how to read the survey, so there is nothing to set "
+                    "up here. Remove the schema file in the sidebar to set the survey up here "
+                    "instead.")
     else:
         st.info("Upload your survey file in the sidebar (CSV, TSV, Excel, Parquet, SPSS or "
                 "Stata, one row per respondent). The app reads it and proposes how to use "
