@@ -86,7 +86,7 @@ class Session:
 
     @property
     def expected_caption(self) -> str:
-        return f"{self.panel_name} · {self.n:,} respondents · schema {self.schema_name}"
+        return f"{self.panel_name} · {self.n:,} respondents · schema: {self.schema_name}"
 
 
 def _free_port() -> int:
@@ -280,7 +280,7 @@ async def _run_session(browser, url: str, session: Session, others: set[str],
         if session.panel is not None:
             await page.locator("[data-testid=stSidebar]").get_by_text("Upload my panel").click()
             uploaders = page.locator("[data-testid=stSidebar] [data-testid=stFileUploader]")
-            await _upload(runs, uploaders.filter(has_text="Panel file"), session.panel)
+            await _upload(runs, uploaders.filter(has_text="Survey file"), session.panel)
             start = time.perf_counter()
             await _upload(runs, uploaders.filter(has_text="Schema file"), session.schema)
         # Visit every page through the sidebar navigation (a page load would start a new
@@ -290,6 +290,9 @@ async def _run_session(browser, url: str, session: Session, others: set[str],
             if step:
                 start = time.perf_counter()
                 await page.locator(f"[data-testid=stSidebarNav] a[href$='/{slug}']").click()
+            elif session.panel is not None:  # an upload may open on the Set up page
+                await page.locator("[data-testid=stSidebarNav] a").filter(
+                    has_text="Tier sizes").click()
             await _settled(page, slug, heading, PAGE_TIMEOUT_S if step else LOAD_TIMEOUT_S)
             elapsed = time.perf_counter() - start
             session.latencies["return /" if step == len(PAGES) else where] = elapsed
