@@ -331,20 +331,26 @@ class BrowserApp:
             if self._playwright is not None:
                 self._playwright.stop()
         finally:
-            proc = self._proc
-            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-                if proc is None or proc.poll() is not None:
-                    break
-                try:
-                    os.killpg(proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    proc.wait(timeout=wait)
-                except subprocess.TimeoutExpired:
-                    pass
+            if self._proc is not None:
+                stop_process_group(self._proc, term_wait=10)
             if self._log_dir is not None:
                 shutil.rmtree(self._log_dir, ignore_errors=True)
+
+
+def stop_process_group(proc: subprocess.Popen, term_wait: float) -> None:
+    """Stop an app started in its own process group (the server and its map worker):
+    TERM, then KILL after ``term_wait`` seconds."""
+    for sig, wait in ((signal.SIGTERM, term_wait), (signal.SIGKILL, 5)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 _BROWSER_APP = BrowserApp()
