@@ -31,8 +31,7 @@ from noncustomers.analytics.prize import (curve_test,
                                           market_size)
 from noncustomers.analytics.rfm import rfm_scores
 from noncustomers.config import AnalysisConfig, ConfigError
-from noncustomers.analytics.weighted import (kish_n_eff, rescale, taylor_share_interval,
-                                             top_box_indicator)
+from noncustomers.analytics.weighted import kish_n_eff, rating_columns, taylor_share_interval
 from noncustomers.embedding import map_coordinates
 from noncustomers.limits import SMALL_GROUP
 from noncustomers.panel import Panel
@@ -285,16 +284,12 @@ def _rederive(panel: Panel, tiers: pd.Series, rules: ErrcRules, offered: dict[st
     # Every rating column (0-10 value, top-box indicator) side by side, so one resample's
     # means of all of them, for the whole sample and each tier, are two matrix products.
     keys, values_x, tops, oks = [], [], [], []
-    for name in panel.schema.attributes:
-        for kind in ("importance", "performance"):
-            raw = panel.ratings(name, kind)
-            if raw is not None:
-                raw = raw[keep]
-                scale = panel.scales[name]
-                keys.append((name, kind))
-                values_x.append(np.nan_to_num(rescale(raw, scale)))
-                tops.append(np.nan_to_num(top_box_indicator(raw, scale)))
-                oks.append(~np.isnan(raw))
+    for name, kind, value, top_box in rating_columns(panel):
+        value, top_box = value[keep], top_box[keep]
+        keys.append((name, kind))
+        values_x.append(np.nan_to_num(value))
+        tops.append(np.nan_to_num(top_box))
+        oks.append(~np.isnan(value))
     column = {key: j for j, key in enumerate(keys)}
     tier_rows = [np.flatnonzero(codes == i) for i in range(len(order))]
     if keys:

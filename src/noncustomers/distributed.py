@@ -78,7 +78,7 @@ import pandas as pd
 
 from noncustomers.analytics.commonalities import COMMONALITY_COLUMNS, HIGH_PREVALENCE
 from noncustomers.analytics.gaps import GAP_COLUMNS, LOW_BASE, opportunity_band, quadrant
-from noncustomers.analytics.weighted import Z95, rescale, share_interval, top_box_indicator
+from noncustomers.analytics.weighted import Z95, rating_columns, share_interval
 from noncustomers.errors import DataError, NoncustomersError, Problems
 # The single-machine reader's own helpers: the same checks and messages for a CSV's header.
 from noncustomers.io import (_FIELDS, SUPPORTED_SUFFIXES, _check_header, _check_regular_file,
@@ -739,15 +739,10 @@ def _measures(panel: Panel, tiers: np.ndarray) -> tuple[list[str], np.ndarray, n
     asked) and the attribute scale behind each (NaN for the others)."""
     n = len(panel)
     names, columns, scales = [_ROWS], [np.zeros(n)], [(np.nan, np.nan)]
-    for name in panel.schema.attributes:
-        scale = panel.scales[name]
-        for kind in ("importance", "performance"):
-            values = panel.ratings(name, kind)
-            if values is None:
-                continue
-            names += [_key("mean", name, kind), _key("top", name, kind)]
-            columns += [rescale(values, scale), top_box_indicator(values, scale)]
-            scales += [scale, scale]
+    for name, kind, values, top_box in rating_columns(panel):
+        names += [_key("mean", name, kind), _key("top", name, kind)]
+        columns += [values, top_box]
+        scales += [panel.scales[name]] * 2
     for column in panel.barriers.columns:
         names.append(_key("barrier", column))
         columns.append(panel.barriers[column].to_numpy(dtype=float))

@@ -31,7 +31,7 @@ import pandas as pd
 
 from noncustomers.analytics.significance import (bh_qvalues, two_proportion_test,
                                                  welch_from_moments)
-from noncustomers.analytics.weighted import rescale, top_box_indicator
+from noncustomers.analytics.weighted import rating_columns
 from noncustomers.panel import Panel
 
 __all__ = ["DIFFERENCE_COLUMNS", "DIFFERENCE_MEASURES", "attribute_differences",
@@ -123,17 +123,12 @@ def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
     tier_groups = set(panel.schema.tiers) | {"unclassified"}
     keys: list[tuple[str, str]] = []
     columns = []
-    for name in panel.schema.attributes:
-        scale = panel.scales[name]
-        for kind in ("importance", "performance"):
-            values = panel.ratings(name, kind)
-            if values is None:
-                continue
-            keys.append((name, kind))
-            columns.append(rescale(values, scale))
-            if kind == "importance":
-                keys.append((name, "importance_t2b"))
-                columns.append(top_box_indicator(values, scale))
+    for name, kind, values, top_box in rating_columns(panel):
+        keys.append((name, kind))
+        columns.append(values)
+        if kind == "importance":
+            keys.append((name, "importance_t2b"))
+            columns.append(top_box)
     names = [g for g in masks if g != "all"]
     rows = []
     if keys:

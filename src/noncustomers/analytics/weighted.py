@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Z95", "effective_base", "kish_n_eff", "mean_interval", "rescale", "share_interval",
+__all__ = ["Z95", "effective_base", "kish_n_eff", "mean_interval", "rating_columns", "rescale",
+           "share_interval",
            "taylor_share_interval", "taylor_variance", "top_box_indicator", "top_box_share",
            "top_box_threshold", "weighted_mean", "weighted_moments", "weighted_quantile_scores"]
 
@@ -199,3 +202,15 @@ def weighted_quantile_scores(values: np.ndarray, weights: np.ndarray, bins: int 
     mid = (below + per_level / 2.0) / ws.sum()
     out[ok] = np.minimum(np.floor(bins * mid[codes]) + 1.0, bins)
     return out
+
+
+def rating_columns(panel: Any) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
+    """Every rating a panel's schema maps, attributes in schema order, importance before
+    performance: ``(attribute, kind, answer on 0-10, top-box indicator)``, each NaN where
+    the respondent gave no answer."""
+    for name in panel.schema.attributes:
+        scale = panel.scales[name]
+        for kind in ("importance", "performance"):
+            values = panel.ratings(name, kind)
+            if values is not None:
+                yield name, kind, rescale(values, scale), top_box_indicator(values, scale)
