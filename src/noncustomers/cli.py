@@ -359,39 +359,44 @@ def _assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
+    """The toolkit's own warnings of a run, one line each on stderr (library subclasses of
+    UserWarning, such as scikit-learn's ConvergenceWarning, stay quiet)."""
+    for w in caught:
+        if w.category is UserWarning:
+            print(f"noncustomers: warning: {one_line(str(w.message))}", file=sys.stderr)
+
+
+def _check_out_file(out: Path, args: argparse.Namespace, example: str) -> None:
+    """The checks of a one-file ``--out`` (init, report), before any work."""
+    from noncustomers.export import check_file_target
+
+    if out.is_dir():
+        raise NoncustomersError(f"--out '{out}' is a folder; give a file name such as "
+                                f"'{out / example}'")
+    if out.exists() and Path(args.panel).exists() and out.samefile(args.panel):
+        raise NoncustomersError(f"--out '{out}' is the panel itself; give another file name")
+    if out.exists() and not args.force:
+        raise NoncustomersError(f"--out '{out}' exists; use --force to replace it")
+    check_file_target(out, "--out")
+
+
 def _init(args: argparse.Namespace) -> int:
     from noncustomers.draft import draft_from_file
-    from noncustomers.export import check_file_target, remove_stale, staging_name
+    from noncustomers.export import write_file
 
     out = Path(args.out) if args.out is not None else None
     if out is not None:  # every output check before any work
-        if out.is_dir():
-            raise NoncustomersError(f"--out '{out}' is a folder; give a file name such as "
-                                    f"'{out / 'schema.toml'}'")
-        if out.exists() and Path(args.panel).exists() and out.samefile(args.panel):
-            raise NoncustomersError(f"--out '{out}' is the panel itself; give another file "
-                                    "name")
-        if out.exists() and not args.force:
-            raise NoncustomersError(f"--out '{out}' exists; use --force to replace it")
-        check_file_target(out, "--out")
+        _check_out_file(out, args, "schema.toml")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         draft = draft_from_file(args.panel, sheet=args.sheet)
         text = draft.toml()
-    for w in caught:
-        if w.category is UserWarning:
-            print(f"noncustomers: warning: {one_line(str(w.message))}", file=sys.stderr)
+    _print_warnings(caught)
     if out is None:
         sys.stdout.write(text)
         return 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(out)
-    staged = staging_name(out)
-    try:  # written beside its target, then moved in: never a half-written schema
-        staged.write_text(text, encoding="utf-8")
-        os.replace(staged, out)
-    finally:
-        staged.unlink(missing_ok=True)
+    write_file(out, text.encode("utf-8"))
     tiers = ", ".join(f"{t.tier} {t.count:,}" for t in draft.tiers)
     print(f"wrote {out}: id {draft.id.value}, "
           f"{'weight ' + draft.weight.value if draft.weight else 'no weight'}, "
@@ -515,9 +520,7 @@ def _analyze(args: argparse.Namespace) -> int:
             progress.close()
             if staged_model is not None and staged_model.exists():
                 staged_model.unlink()
-    for w in caught:
-        if w.category is UserWarning:  # ours; library subclasses (ConvergenceWarning) stay quiet
-            print(f"noncustomers: warning: {one_line(str(w.message))}", file=sys.stderr)
+    _print_warnings(caught)
     for message in result.warnings:
         print(f"noncustomers: warning: {one_line(message)}", file=sys.stderr)
     for line in report:
@@ -530,7 +533,7 @@ _REPORT_KINDS = {".pptx": "deck", ".html": "report", ".htm": "report"}
 
 
 def _report_file(args: argparse.Namespace) -> int:
-    from noncustomers.export import check_file_target, remove_stale, staging_name
+    from noncustomers.export import write_file
 
     _check_run_options(args)
     out = Path(args.out)
@@ -538,14 +541,7 @@ def _report_file(args: argparse.Namespace) -> int:
     if kind is None:  # every output check before any work
         raise NoncustomersError(f"--out '{out}': a report is a PowerPoint deck (.pptx) or an "
                                 "HTML report (.html); give a name ending in one of them")
-    if out.is_dir():
-        raise NoncustomersError(f"--out '{out}' is a folder; give a file name such as "
-                                f"'{out / ('deck' + out.suffix)}'")
-    if out.exists() and Path(args.panel).exists() and out.samefile(args.panel):
-        raise NoncustomersError(f"--out '{out}' is the panel itself; give another file name")
-    if out.exists() and not args.force:
-        raise NoncustomersError(f"--out '{out}' exists; use --force to replace it")
-    check_file_target(out, "--out")
+    _check_out_file(out, args, "deck" + out.suffix)
     progress = _progress(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -562,17 +558,8 @@ def _report_file(args: argparse.Namespace) -> int:
                 data = report_html(result, title=args.title)
         finally:
             progress.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(out)
-    staged = staging_name(out)
-    try:  # written beside its target, then moved in: never a half-written file
-        staged.write_bytes(data)
-        os.replace(staged, out)
-    finally:
-        staged.unlink(missing_ok=True)
-    for w in caught:
-        if w.category is UserWarning:
-            print(f"noncustomers: warning: {one_line(str(w.message))}", file=sys.stderr)
+    write_file(out, data)
+    _print_warnings(caught)
     for message in result.warnings:
         print(f"noncustomers: warning: {one_line(message)}", file=sys.stderr)
     print(f"wrote {out} ({'PowerPoint deck' if kind == 'deck' else 'HTML report'}, "

@@ -13,25 +13,13 @@ byte-identical.
 - :mod:`~noncustomers.export.report`: the self-contained HTML report.
 """
 
-from noncustomers.export.folder import (
-                                        MANIFEST,
-                                        OutputFolder,
-                                        check_file_target,
-                                        check_run,
-                                        remove_stale,
-                                        staging_name,
-)
+from noncustomers.export.folder import (MANIFEST, OutputFolder, check_file_target, check_run,
+                                        remove_stale, staging_name, write_file)
 from noncustomers.export.run import CHARTS_FOLDER, OUTPUT_FILES, chart_files, run_files, write_run
-from noncustomers.export.tables import (
-                                        FORMULA_START,
-                                        csv_bytes,
-                                        json_bytes,
-                                        neutralise,
-                                        neutralise_frame,
-                                        rounded,
-)
+from noncustomers.export.tables import (FORMULA_START, csv_bytes, json_bytes, neutralise,
+                                        neutralise_frame, rounded)
 
 __all__ = ["CHARTS_FOLDER", "FORMULA_START", "MANIFEST", "OUTPUT_FILES", "OutputFolder",
            "chart_files", "check_file_target", "check_run", "csv_bytes", "json_bytes",
            "neutralise", "neutralise_frame", "remove_stale", "rounded", "run_files",
-           "staging_name", "write_run"]
+           "staging_name", "write_file", "write_run"]

@@ -34,7 +34,7 @@ from types import TracebackType
 from noncustomers.errors import NoncustomersError
 
 __all__ = ["MANIFEST", "OutputFolder", "check_file_target", "check_run", "remove_stale",
-           "staging_name"]
+           "staging_name", "write_file"]
 
 MANIFEST = "manifest.json"
 _STAGING = re.compile(r"^\.(?P<name>.+)\.noncustomers-(?P<pid>\d+)-[0-9a-f]{8}(?:-old)?$")
@@ -79,6 +79,19 @@ def remove_stale(target: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write one file (a schema, a deck, a report) as a whole or not at all: staged beside
+    its target, then moved in with one rename; never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(path)
+    staged = staging_name(path)
+    try:
+        staged.write_bytes(data)
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def check_file_target(path: Path, option: str) -> None:
