@@ -244,18 +244,15 @@ def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
     needs = _UnmetNeeds(needs)
     point = _served(needs, levels(industry), levels(curve), w, groups, margins)
     draws: dict[str, list[tuple[float, float]]] = {g: [] for g in groups}
-    # the resampled respondents: everyone, or a large panel's subsample (m-out-of-n)
-    sub = bootstrap_rows
-    boot_needs = needs if sub is None else _UnmetNeeds(needs.needs[sub])
-    boot_w = w if sub is None else w[sub]
-    boot_groups = groups if sub is None else {g: mask[sub] for g, mask in groups.items()}
-    centre = point[float(margin)]
-    shrink = 1.0
-    if sub is not None and derive is not None and resamples > 0:
-        centre = _served(boot_needs, levels(industry), levels(curve), boot_w, boot_groups,
-                         [float(margin)])[float(margin)]
-        shrink = float(np.sqrt(len(sub) / len(w)))
     if derive is not None and resamples > 0 and len(w):
+        # the resampled respondents: everyone, or a large panel's subsample (m-out-of-n)
+        sub = slice(None) if bootstrap_rows is None else bootstrap_rows
+        boot_needs = needs if bootstrap_rows is None else _UnmetNeeds(needs.needs[sub])
+        boot_w, boot_groups = w[sub], {g: mask[sub] for g, mask in groups.items()}
+        if bootstrap_rows is not None:  # the subsample's own figures, and m / n
+            centre = _served(boot_needs, levels(industry), levels(curve), boot_w, boot_groups,
+                             [float(margin)])[float(margin)]
+            shrink = float(np.sqrt(len(bootstrap_rows) / len(w)))
         rng = np.random.default_rng(seed)
         n = len(boot_w)
         for _ in range(resamples):
@@ -264,7 +261,7 @@ def curve_test(panel: Panel, tiers: pd.Series, industry: dict[str, float],
             served = _served(boot_needs, levels(ind_b), levels(curve_b), boot_w * counts,
                              boot_groups, [float(margin)])[float(margin)]
             for g in groups:
-                if shrink == 1.0:
+                if bootstrap_rows is None:
                     draws[g].append(served[g])
                 else:  # m-out-of-n: the draw's departure from the subsample, rescaled
                     draws[g].append(tuple(
