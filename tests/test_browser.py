@@ -103,9 +103,12 @@ def test_a_new_user_sets_up_a_raw_survey_and_takes_the_deck(server, page, tmp_pa
     page.get_by_text("Upload my panel").click()
     page.locator("input[type=file]").first.set_input_files(str(survey))
     _settle(page, "Set up your survey", 60)
-    assert page.get_by_text("wgt_final", exact=True).count()  # the inferred weight, named
-    assert page.locator("[data-testid=stCaptionContainer]",
-                        has_text="→ 1,068 respondents").count() == 1
+    # The mapping and the live tier counts may arrive in a later rerun than the heading:
+    # wait for them rather than count at once (CI once counted before they were drawn).
+    page.get_by_text("wgt_final", exact=True).first.wait_for(timeout=60_000)  # the weight
+    counts = page.locator("[data-testid=stCaptionContainer]", has_text="→ 1,068 respondents")
+    counts.first.wait_for(timeout=60_000)
+    assert counts.count() == 1
     page.screenshot(path=str(shots / "setup.png"), full_page=True)
 
     page.get_by_role("button", name="Analyse").click()
