@@ -105,7 +105,8 @@ def test_a_new_user_sets_up_a_raw_survey_and_takes_the_deck(server, page, tmp_pa
     _settle(page, "Set up your survey", 60)
     # The mapping and the live tier counts may arrive in a later rerun than the heading:
     # wait for them rather than count at once (CI once counted before they were drawn).
-    page.get_by_text("wgt_final", exact=True).first.wait_for(state="attached", timeout=60_000)  # the weight
+    weight = page.get_by_text("wgt_final", exact=True).first  # the inferred weight, named
+    weight.wait_for(state="attached", timeout=60_000)  # a cell of a canvas-drawn grid
     counts = page.locator("[data-testid=stCaptionContainer]", has_text="→ 1,068 respondents")
     counts.first.wait_for(timeout=60_000)
     assert counts.count() == 1
