@@ -16,11 +16,17 @@ def main() -> None:
     state.start_umap_warmup()
     try:
         # The sidebar first: which pages there are depends on what it loaded.
-        sidebar.render()
+        loaded = sidebar.render()
+        analysing = loaded is not None and loaded.running
         analysed_now = mapping.just_analysed()
         st.navigation(_pages(analysed_now)).run()
-        if analysed_now:
-            st.rerun()  # on the results' first page now: list Set up again
+        if analysing:  # the page showed what was ready; the sidebar's files come next
+            with st.sidebar:
+                state.wait_for_analysis(loaded)
+        if analysed_now or analysing:
+            # analysed now: on the results' first page, list Set up again; analysing: the
+            # analysis has ended, so the sidebar offers its files (or says what went wrong)
+            st.rerun()
     except Exception as exc:  # noqa: BLE001 - the last guard: one sentence, details in the log
         state.log.exception("a page failed")
         st.error(f"This page stopped on an unexpected problem ({exc.__class__.__name__}); the "

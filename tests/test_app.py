@@ -80,7 +80,8 @@ def test_upload_mode_without_files_asks_for_them(app_env):
     at.sidebar.radio(key="source").set_value("Upload my panel").run()
     assert not at.exception
     assert any("Upload your survey file" in i.value for i in at.sidebar.info)
-    assert at.error  # the page explains that nothing is loaded
+    # the page explains that nothing is loaded (a note, not a red error: nothing is wrong)
+    assert any("No panel loaded yet" in i.value for i in at.info)
 
 
 # ---- trust: nothing leaves the machine, no traceback reaches the page ------------------------
@@ -103,13 +104,13 @@ def test_an_unexpected_error_shows_one_sentence_and_is_logged(app_env, monkeypat
         raise RuntimeError("boom at /srv/secret/path.py line 12")
 
     monkeypatch.setattr(state, "analyze", broken)
-    state._analyse.clear()
+    state.forget_analyses()
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.session_state["seed"] = 7  # a fresh cache key
         at.run()
     finally:
-        state._analyse.clear()
+        state.forget_analyses()
     assert not at.exception
     shown = " ".join(e.value for e in at.sidebar.error)
     assert "unexpected problem (RuntimeError)" in shown and "server's log" in shown
@@ -132,13 +133,13 @@ def test_uploads_are_read_from_a_private_folder_removed_after_use(app_env, tmp_p
         return real(path, schema)
 
     monkeypatch.setattr(state, "read_panel", spy)
-    state._analyse.clear()
     lines = (ROOT / "sample_data" / "gym_panel.csv").read_bytes().splitlines(keepends=True)
     panel = b"".join(lines[:301])  # 300 respondents: quick
     schema = (ROOT / "sample_data" / "gym_schema.toml").read_text(encoding="utf-8")
-    analysis, error, _ = state._analyse(panel, "gym_panel.csv", schema, "gym_schema.toml", 3)
-    state._analyse.clear()
-    assert error is None and analysis is not None
+    job = state.Job(panel, "gym_panel.csv", schema, "gym_schema.toml", {"seed": 3})
+    job.future.result()
+    analysis = job.analysis
+    assert job.error is None and analysis is not None
     assert seen and seen[0][1] == oct(0o700)
     assert str(tmp_path) not in analysis.files()["summary.json"].decode()  # no server path
     assert analysis.config["panel"] == "gym_panel.csv"

@@ -41,7 +41,7 @@ from noncustomers.segmentation import (SegmentModel, Segmentation, basis_matrix,
                                        stability_label, standardize_basis)
 from noncustomers.tiers import assign_tiers
 
-__all__ = ["Analysis", "analyze", "OUTPUT_FILES"]
+__all__ = ["Analysis", "analyze", "OUTPUT_FILES", "tier_summary"]
 
 from noncustomers.export.run import OUTPUT_FILES  # noqa: E402 - re-exported (the contract)
 SUMMARY_FORMAT = 3  # summary.json layout version; see CHANGELOG.md
@@ -140,15 +140,7 @@ class Analysis:
         w = self.panel.weights
         total = w.sum()
         n_eff = kish_n_eff(w)
-        tiers_out = {}
-        for tier in self.panel.schema.tier_names + [UNCLASSIFIED]:
-            mask = (self.tiers == tier).to_numpy()
-            share, lo, hi = taylor_share_interval(mask.astype(float), w)
-            tier_n_eff = kish_n_eff(w[mask])
-            tiers_out[tier] = {"n": int(mask.sum()), "share": round(share, _DECIMALS),
-                               "share_lo": round(lo, _DECIMALS), "share_hi": round(hi, _DECIMALS),
-                               "n_eff": round(tier_n_eff, _DECIMALS),
-                               "low_base": bool(tier_n_eff < LOW_BASE)}
+        tiers_out = tier_summary(self.panel, self.tiers)
         segments_out = {}
         for seg in group_masks(self.tiers, self.segments, self.tier_order):
             mask = (self.segments == seg).to_numpy()
@@ -397,6 +389,26 @@ def _tier_size_notes(tiers: pd.Series, names: list[str]) -> list[str]:
             notes.append(f"tier '{tier}' has {n} respondent{'s' if n > 1 else ''} (fewer than "
                          f"{SMALL_GROUP}): its segments and figures rest on a very small base")
     return notes
+
+
+def tier_summary(panel: Panel, tiers: pd.Series) -> dict[str, dict[str, Any]]:
+    """``summary.json`` ``tiers``: each tier's respondents, weighted share with its 95%
+    interval, effective base and low-base flag (``unclassified`` included).
+
+    Needs only the tiers (:func:`~noncustomers.tiers.assign_tiers`), not the analysis: the
+    app shows it while the rest is computed.
+    """
+    w = panel.weights
+    out = {}
+    for tier in panel.schema.tier_names + [UNCLASSIFIED]:
+        mask = (tiers == tier).to_numpy()
+        share, lo, hi = taylor_share_interval(mask.astype(float), w)
+        tier_n_eff = kish_n_eff(w[mask])
+        out[tier] = {"n": int(mask.sum()), "share": round(share, _DECIMALS),
+                     "share_lo": round(lo, _DECIMALS), "share_hi": round(hi, _DECIMALS),
+                     "n_eff": round(tier_n_eff, _DECIMALS),
+                     "low_base": bool(tier_n_eff < LOW_BASE)}
+    return out
 
 
 def map_matrix(panel: Panel) -> np.ndarray:

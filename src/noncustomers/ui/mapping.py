@@ -188,7 +188,7 @@ def setting_up() -> bool:
     from noncustomers.ui import state
 
     loaded = state.current()
-    return current_upload() is not None and (loaded is None or loaded.analysis is None)
+    return current_upload() is not None and (loaded is None or loaded.failed)
 
 
 def just_analysed() -> bool:

@@ -64,9 +64,14 @@ def render() -> state.Loaded | None:
         return loaded
     for note in loaded.notes:
         st.sidebar.warning(note)
-    analysis = loaded.analysis
-    st.sidebar.caption(f"{loaded.panel_name} · {len(analysis.panel):,} respondents · "
+    st.sidebar.caption(f"{loaded.panel_name} · {len(loaded.first.panel):,} respondents · "
                        f"schema: {loaded.schema_name}")
+    analysis = loaded.analysis
+    if analysis is None:  # still analysing (app.py reruns the page when it is done)
+        st.sidebar.header("Download")
+        st.sidebar.caption("The files, the deck and the report appear here when the analysis "
+                           "is done.")
+        return loaded
     st.sidebar.header("Download")
     helps = {"assignments.csv": "Tier and segment of every respondent; x, y are the PCA map "
                                 "(as `noncustomers analyze --map pca`).",

@@ -1,8 +1,10 @@
-"""Loading, caching and sharing the current analysis across pages.
+"""Loading, analysing and sharing the current analysis across pages.
 
-Analyses are cached by content (file bytes, schema text, seed), so switching
-pages or returning to the sample never recomputes; the UMAP kernels are
-compiled once per server process in a background thread.
+An analysis is read at once (the file, its schema, everyone's tier: the first page needs no
+more) and finished in a background thread while the first page shows; pages that need the
+whole analysis wait for it with a progress bar.  Analyses are kept by content (file bytes,
+schema text, settings) for every session of the server, so switching pages or returning to
+the sample never recomputes; UMAP runs in a worker process (below).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import multiprocessing
 import os
 import tempfile
 import threading
+import time
 import warnings
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,79 +26,202 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from noncustomers.analysis import Analysis, analyze, map_matrix
+from noncustomers.analysis import STAGES, Analysis, analyze, map_matrix, tier_summary
 from noncustomers.config import AnalysisConfig
 from noncustomers.embedding import is_warm as embedding_is_warm
 from noncustomers.embedding import map_coordinates, warm_umap
 from noncustomers.errors import NoncustomersError
-from noncustomers.panel import read_panel
+from noncustomers.panel import Panel, read_panel
 from noncustomers.sample import sample_paths
 from noncustomers.schema import parse_schema
+from noncustomers.tiers import assign_tiers
 
-__all__ = ["Loaded", "current", "load", "map_for", "require", "show_problems",
-           "start_umap_warmup", "umap_preparing", "umap_ready"]
+__all__ = ["First", "Job", "Loaded", "current", "first", "forget_analyses", "load", "map_for",
+           "require", "show_problems", "start_umap_warmup", "umap_preparing", "umap_ready",
+           "wait_for_analysis"]
 
 _KEY = "noncustomers.loaded"
 log = logging.getLogger("noncustomers.app")
 
 
 @dataclass
+class First:
+    """What the first page needs, ready in a fraction of a second: the panel as read,
+    everyone's tier and the tiers' weighted shares (``summary.json`` ``tiers``)."""
+
+    panel: Panel
+    tiers: pd.Series
+    tier_summary: dict
+
+
+class Job:
+    """One analysis: read and tiers at once (in the page's run), the rest in the
+    background (:data:`_EXECUTOR`), so that the first page shows within seconds while
+    segments, gaps and tests are computed; :attr:`stage` says where it is."""
+
+    def __init__(self, panel_bytes: bytes, panel_name: str, schema_text: str,
+                 schema_name: str, settings: dict):
+        self.panel_name = panel_name
+        self.first: First | None = None
+        self.error: str | None = None
+        self.notes: list[str] = []
+        self.stage = "reading"
+        self.future: Future | None = None
+        self._analysis: Analysis | None = None
+        config = self._read(panel_bytes, panel_name, schema_text, schema_name, settings)
+        if config is not None:
+            self.future = _EXECUTOR.submit(self._analyse, config)
+
+    def _read(self, panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
+              settings: dict) -> AnalysisConfig | None:
+        # The upload lives in a private folder (mode 0700) that is removed when reading ends.
+        with tempfile.TemporaryDirectory(prefix="noncustomers-") as tmp:
+            path = Path(tmp) / Path(panel_name).name
+            path.write_bytes(panel_bytes)
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", UserWarning)
+                    schema = parse_schema(schema_text, source=schema_name)
+                    panel = read_panel(path, schema)
+                    panel.source = panel_name  # never the server's temporary path
+                    # The same AnalysisConfig as `noncustomers analyze --map pca`: the app's
+                    # config.toml download replays this view from the command line.
+                    config = AnalysisConfig.from_schema(
+                        schema, map="pca", panel_file=panel_name,
+                        panel_sha256=panel.sha256,  # of the upload: read_panel hashed its copy
+                        **settings)
+                    tiers = assign_tiers(panel)
+                self.notes = [str(w.message) for w in caught
+                              if issubclass(w.category, UserWarning)]
+                self.first = First(panel, tiers, tier_summary(panel, tiers))
+                return config
+            except NoncustomersError as exc:
+                problems = getattr(exc, "problems", None) or [exc]
+                self.error = "\n".join(str(p).replace(str(path), panel_name)
+                                       .replace(tmp, "upload") for p in problems)
+            except Exception as exc:  # a bug, or input the toolkit did not foresee
+                self._unexpected(exc)
+        return None
+
+    def _analyse(self, config: AnalysisConfig) -> None:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", UserWarning)
+                analysis = analyze(self.first.panel, config, progress=self._progress)
+            self.notes += [str(w.message) for w in caught
+                           if issubclass(w.category, UserWarning)]
+            self._analysis = analysis
+        except NoncustomersError as exc:
+            problems = getattr(exc, "problems", None) or [exc]
+            self.error = "\n".join(str(p) for p in problems)
+        except Exception as exc:  # noqa: BLE001 - reported in one sentence, logged in full
+            self._unexpected(exc)
+        finally:
+            self.stage = "done"
+
+    def _progress(self, stage: str) -> None:
+        self.stage = stage
+
+    def _unexpected(self, exc: Exception) -> None:
+        # The details (with server paths) go to the server's log, never to the page.
+        log.error("analysing %s failed", self.panel_name, exc_info=exc)
+        self.error = (f"{self.panel_name}: the analysis stopped on an unexpected problem "
+                      f"({exc.__class__.__name__}); the details are in the server's log.")
+
+    @property
+    def done(self) -> bool:
+        return self.future is None or self.future.done()
+
+    @property
+    def analysis(self) -> Analysis | None:
+        """The finished analysis; None while it runs or when it failed."""
+        return self._analysis if self.done else None
+
+    def progress(self) -> float:
+        """The share of the stages done (0 to 1)."""
+        if self.done:
+            return 1.0
+        return STAGES.index(self.stage) / len(STAGES) if self.stage in STAGES else 0.0
+
+
+# One analysis at a time in the background: two cores, and each analysis already keeps its
+# native thread pools to one thread (noncustomers.analysis.analyze).
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="noncustomers-analysis")
+#: Analyses by content key, shared by every session of the server (as st.cache_data did,
+#: without copying an analysis into each run); the oldest finished ones give way.
+_JOBS: OrderedDict[str, Job] = OrderedDict()
+_JOBS_LOCK = threading.Lock()
+MAX_ANALYSES = 8
+
+
+def forget_analyses() -> None:
+    """Drop every remembered analysis (tests; a server that should start afresh)."""
+    with _JOBS_LOCK:
+        _JOBS.clear()
+
+
+def _job(key: str, *args) -> Job:
+    with _JOBS_LOCK:
+        job = _JOBS.get(key)
+        if job is not None:
+            _JOBS.move_to_end(key)
+            return job
+    job = Job(*args)  # reads outside the lock: other sessions need not wait for it
+    with _JOBS_LOCK:
+        job = _JOBS.setdefault(key, job)
+        finished = [k for k, j in _JOBS.items() if j.done and k != key]
+        while len(_JOBS) > MAX_ANALYSES and finished:
+            _JOBS.pop(finished.pop(0))
+    return job
+
+
+@dataclass
 class Loaded:
-    """What the sidebar loaded: the analysis, or the one-sentence reason it failed."""
+    """What the sidebar loaded: the analysis (when finished), or the one-sentence reason
+    it failed."""
 
     key: str
     panel_name: str
     schema_name: str
-    analysis: Analysis | None
-    error: str | None
-    notes: list[str]
+    job: Job
 
+    @property
+    def analysis(self) -> Analysis | None:
+        return self.job.analysis
 
-@st.cache_data(show_spinner="Reading and analysing the panel…", max_entries=8)
-def _analyse(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
-             seed: int, method: str | None = None,
-             k: int | str | None = None) -> tuple[Analysis | None, str | None, list[str]]:
-    # The upload lives in a private folder (mode 0700) that is removed when reading ends.
-    with tempfile.TemporaryDirectory(prefix="noncustomers-") as tmp:
-        path = Path(tmp) / Path(panel_name).name
-        path.write_bytes(panel_bytes)
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", UserWarning)
-                schema = parse_schema(schema_text, source=schema_name)
-                panel = read_panel(path, schema)
-                # The same AnalysisConfig as `noncustomers analyze --map pca`: the app's
-                # config.toml download replays this view from the command line.
-                config = AnalysisConfig.from_schema(
-                    schema, seed=seed, method=method, k=k, map="pca", panel_file=panel_name,
-                    panel_sha256=panel.sha256)  # of the upload: read_panel hashed its copy
-                result = analyze(panel, config)
-            notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-            result.panel.source = panel_name  # never the server's temporary path
-            return result, None, notes
-        except NoncustomersError as exc:
-            problems = getattr(exc, "problems", None) or [exc]
-            lines = [str(p).replace(str(path), panel_name).replace(tmp, "upload")
-                     for p in problems]
-            return None, "\n".join(lines), []
-        except Exception as exc:  # a bug, or input the toolkit did not foresee
-            # The details (with server paths) go to the server's log, never to the page.
-            log.exception("analysing %s failed", panel_name)
-            return None, (f"{panel_name}: the analysis stopped on an unexpected problem "
-                          f"({exc.__class__.__name__}); the details are in the server's log."), []
+    @property
+    def error(self) -> str | None:
+        return self.job.error
+
+    @property
+    def notes(self) -> list[str]:
+        return self.job.notes
+
+    @property
+    def first(self) -> First | None:
+        return self.job.first
+
+    @property
+    def failed(self) -> bool:
+        return self.job.error is not None
+
+    @property
+    def running(self) -> bool:
+        return not self.job.done
 
 
 def load(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
          seed: int, method: str | None = None, k: int | str | None = None) -> Loaded:
-    """Analyse (or fetch from cache) and remember as the current analysis.
+    """Read at once and analyse in the background (or fetch what was done), and remember
+    it as the session's current analysis.
 
     ``method`` and ``k`` override the schema's (None keeps them).
     """
+    settings = {"seed": seed, "method": method, "k": k}
     key = hashlib.sha256(panel_bytes + schema_text.encode()
                          + f"{seed}|{method}|{k}".encode()).hexdigest()[:16]
-    analysis, error, notes = _analyse(panel_bytes, panel_name, schema_text, schema_name, seed,
-                                      method, k)
-    loaded = Loaded(key, panel_name, schema_name, analysis, error, notes)
+    job = _job(key, panel_bytes, panel_name, schema_text, schema_name, settings)
+    loaded = Loaded(key, panel_name, schema_name, job)
     st.session_state[_KEY] = loaded
     return loaded
 
@@ -113,18 +240,47 @@ def current() -> Loaded | None:
     return st.session_state.get(_KEY)
 
 
-def require() -> Analysis:
-    """The current analysis; shows why there is none and stops the page otherwise."""
+def first() -> First:
+    """The panel and its tiers, ready before the analysis is; shows why there is none and
+    stops the page otherwise."""
     loaded = current()
+    if loaded is None or loaded.first is None:
+        _no_analysis(loaded)
+    return loaded.first
+
+
+def wait_for_analysis(loaded: Loaded) -> None:
+    """Show the analysis's progress until it ends (the page's run waits meanwhile)."""
+    if not loaded.running:
+        return
+    bar = st.progress(loaded.job.progress(), text="Analysing…")
+    while loaded.running:
+        stage = loaded.job.stage
+        bar.progress(loaded.job.progress(),
+                     text=f"Analysing {len(loaded.first.panel):,} respondents: {stage}…")
+        time.sleep(0.2)
+    bar.empty()
+
+
+def require() -> Analysis:
+    """The current analysis, waiting for it with a progress bar while it runs; shows why
+    there is none and stops the page otherwise."""
+    loaded = current()
+    if loaded is not None:
+        wait_for_analysis(loaded)
     if loaded is None or loaded.analysis is None:
-        problems = loaded.error.split("\n") if loaded and loaded.error else []
-        if problems:
-            show_problems(problems, "fix them and upload again.")
-        else:
-            st.error("No panel loaded yet: choose the sample, or upload your survey file in the "
-                     "sidebar.")
-        st.stop()
+        _no_analysis(loaded)
     return loaded.analysis
+
+
+def _no_analysis(loaded: Loaded | None) -> None:
+    problems = loaded.error.split("\n") if loaded and loaded.error else []
+    if problems:
+        show_problems(problems, "fix them and upload again.")
+    else:
+        st.info("No panel loaded yet: choose the sample, or upload your survey file in the "
+                "sidebar.")
+    st.stop()
 
 
 def show_problems(problems: list[str], fix: str) -> None:

@@ -16,9 +16,9 @@ TIER_MEANING = {
     "unclassified": "matched no tier rule (check the schema)",
 }
 
-analysis = state.require()
-summary = analysis.summary()
-tiers = summary["tiers"]
+# Only the tiers: this page shows while the rest of the analysis runs in the background.
+first = state.first()
+tiers = first.tier_summary
 st.title("Who buys, and who does not yet")
 
 non_customer_share = sum(tiers[t]["share"] for t in NON_CUSTOMER_TIERS if t in tiers)
@@ -29,7 +29,7 @@ if present:
                 f"are the largest group ({tiers[biggest]['share']:.0%}).** Each bar is a "
                 "tier's weighted share of the market; the table gives its 95% interval.")
 cols = st.columns(3)
-cols[0].metric("Respondents", f"{summary['n']:,}")
+cols[0].metric("Respondents", f"{len(first.panel):,}")
 cols[1].metric("Customers (weighted)", f"{tiers['customers']['share']:.0%}")
 cols[2].metric("Non-customers (weighted)", f"{non_customer_share:.0%}",
                help="Soon-to-be, refusing and unexplored together: the blue-ocean demand.")
@@ -40,7 +40,7 @@ if tiers["unclassified"]["n"]:
 
 show_chart(plot_tier_sizes(tiers), key="tier_sizes")
 
-rules = analysis.panel.schema.tiers
+rules = first.panel.schema.tiers
 table = pd.DataFrame([
     {"tier": t, "who": TIER_MEANING[t], "rule": rules[t].text if t in rules else "(no rule matched)",
      "respondents": v["n"], "weighted share": f"{v['share']:.1%}"}
