@@ -23,7 +23,8 @@ from noncustomers.analytics.canvas import (INDUSTRY_CURVE, PROPOSED_CURVE, curve
 from noncustomers.analytics.commonalities import commonalities, top_commonalities
 from noncustomers.analytics.differences import DIFFERENCE_COLUMNS, attribute_differences
 from noncustomers.analytics.drivers import permutation_log_loss, tier_drivers
-from noncustomers.analytics.errc import ERRC_ACTIONS, ErrcRules, errc_grid
+from noncustomers.analytics.errc import (ERRC_ACTIONS, TIER_CALL_COLUMNS, ErrcRules, errc_grid,
+                                         tier_calls)
 from noncustomers.analytics.prize import (curve_test, market_size, unmet_need,
                                           weighted_total_interval)
 from noncustomers.analytics.rfm import rfm_scores, value_tier
@@ -177,6 +178,20 @@ def test_differences_top_box_against_chi_square(differences):
     assert row["p_value"] == pytest.approx(chi2.pvalue)
     # all: 4 of 9 top box -> index 100 * 0.2 / (4/9) = 45
     assert row["index"] == pytest.approx(45.0)
+
+
+def test_difference_intervals_against_scipy_and_by_hand(differences):
+    row = _diff(differences, "unexplored", "customers", "importance")
+    assert row["value"] == pytest.approx(4.0)  # the group's own figure, 0-10
+    welch = stats.ttest_ind(U_IMP, C_IMP, equal_var=False).confidence_interval(0.95)
+    assert row["difference_lo"] == pytest.approx(welch.low * 2.5)  # 1-5 -> 0-10: x 2.5
+    assert row["difference_hi"] == pytest.approx(welch.high * 2.5)
+    # top box, unpooled Wald: -0.55 +/- 1.96 sqrt(.2 x .8 / 5 + .75 x .25 / 4), x 10
+    t2b = _diff(differences, "unexplored", "customers", "importance_t2b")
+    half = stats.norm.ppf(0.975) * math.sqrt(0.2 * 0.8 / 5 + 0.75 * 0.25 / 4)
+    assert t2b["difference_lo"] == pytest.approx((-0.55 - half) * 10)
+    assert t2b["difference_hi"] == pytest.approx((-0.55 + half) * 10)
+    assert t2b["value"] == pytest.approx(2.0)
 
 
 def test_differences_compare_with_customers_and_the_rest(differences):
@@ -368,10 +383,42 @@ def test_errc_evidence_figures(errc):
     soon = ev["tiers"]["soon-to-be"]
     assert soon == {"importance": 8.0, "importance_lo": 7.0, "importance_hi": 9.0,
                     "importance_t2b": 9.0, "opportunity": 17.0, "quadrant": "concentrate here",
-                    "calls_to_raise": True, "calls_to_reduce": False, "low_base": True}
+                    "calls_to_raise": True, "calls_to_reduce": False, "low_base": True,
+                    "share": 0.2, "call": "raise"}
     assert ev["tiers"]["unexplored"]["quadrant"] == "low priority"
     assert evidence["gone"]["industry_performance"] == 0.0 and not evidence["gone"]["offered"]
     assert "every non-customer tier barely values it" in evidence["spa"]["rule"]
+
+
+def test_each_tiers_own_call_beside_the_grids(errc):
+    _, evidence, _ = errc
+    table = tier_calls(evidence, {"welcome": "Welcome"})
+    assert list(table.columns) == TIER_CALL_COLUMNS
+    assert len(table) == 3 * len(evidence)  # every attribute has all three tiers
+    rows = table.set_index(["attribute", "tier"])
+    # welcome (delivered 4.0, grid: raise): soon-to-be 8 and refusing 6 are "concentrate
+    # here" by >= 1.5 -> raise; unexplored 4.5 is "low priority", opportunity 4 + 3 = 7 < 12
+    # -> as it is.  Tiers holding .2 + .3 = .5 of non-customers make the call.
+    welcome = rows.loc["welcome"]
+    assert welcome["call"].fillna("-").tolist() == ["raise", "raise", "-"]
+    assert welcome["makes_the_call"].tolist() == [True, True, False]
+    assert welcome["share"].tolist() == pytest.approx([0.2, 0.3, 0.5])
+    assert welcome["gap"].tolist() == pytest.approx([4.0, 2.0, 0.5])
+    assert welcome["importance_lo"].tolist() == pytest.approx([7.0, 5.0, 3.5])
+    assert (welcome["label"] == "Welcome").all() and (welcome["grid"] == "raise").all()
+    assert welcome["low_base"].tolist() == [True, False, False]
+    # hours (grid: as it is): soon-to-be alone would raise it (opportunity 9.5 + 2.5 = 12),
+    # the others (6 vs 6, opportunity 6) leave it: the one tier that wants more, outvoted
+    hours = rows.loc["hours"]
+    assert hours["call"].fillna("-").tolist() == ["raise", "-", "-"] and hours["grid"].isna().all()
+    assert not hours["makes_the_call"].any()
+    # spa: every tier alone barely values it (< 3.5) while it is delivered at 8 -> eliminate
+    assert rows.loc["spa", "call"].tolist() == ["eliminate"] * 3
+    # kids: 7, 7 and 6 each >= 6 (valued) with 2 delivered (< 3.5) -> create, by every tier
+    assert rows.loc["kids", "makes_the_call"].all()
+    _, lean, _ = errc_grid(_gaps_table(), SIZES, explain=False)
+    with pytest.raises(ValueError, match="explain=True"):
+        tier_calls(lean)
 
 
 def test_errc_thresholds_are_parameters():

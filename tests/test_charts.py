@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from noncustomers.analytics.canvas import INDUSTRY_CURVE
-from noncustomers.charts import (TIER_COLORS, plot_commonalities, plot_errc_grid, plot_gaps,
-                                 plot_map, plot_strategy_canvas, plot_tier_sizes)
+from noncustomers.charts import (TIER_COLORS, plot_commonalities, plot_differences,
+                                 plot_errc_grid, plot_gaps, plot_map, plot_strategy_canvas,
+                                 plot_tier_sizes)
 from noncustomers.charts.theme import HEIGHT, WIDTH, segment_colors
 
 
@@ -74,6 +75,43 @@ def test_commonalities_chart_draws_each_tier_by_rank(result):
     assert fig.data[0].y[0] == "Gyms feel intimidating"
     with pytest.raises(ValueError, match="kind must be"):
         plot_commonalities(result.commonalities, "wish")
+
+
+def test_differences_chart_draws_the_tables_significant_rows_largest_first(result, labels):
+    table = result.differences
+    fig = plot_differences(table, "refusing", "customers", labels, top=8)
+    rows = table[(table["group"] == "refusing") & (table["versus"] == "customers")
+                 & table["measure"].isin(["importance", "performance"])
+                 & (table["q_value"] < 0.05)].set_index(["attribute", "measure"])
+    by_label = {f"{labels[a]} ({'importance' if m == 'importance' else 'rating of the industry'})":
+                (a, m) for a, m in rows.index}
+    drawn = []
+    for trace in fig.data:
+        lo = np.asarray(trace.x) - np.asarray(trace.error_x.arrayminus)
+        hi = np.asarray(trace.x) + np.asarray(trace.error_x.array)
+        for label, x, low, high in zip(trace.y, trace.x, lo, hi):
+            row = rows.loc[by_label[label]]
+            assert (x, low, high) == pytest.approx(
+                (row["difference"], row["difference_lo"], row["difference_hi"]))
+            drawn.append((abs(x), label))
+    assert len(drawn) == 8
+    # the eight largest significant differences, the largest on top
+    assert sorted(d for d, _ in drawn) == pytest.approx(
+        sorted(rows["difference"].abs().nlargest(8)))
+    order = list(fig.layout.yaxis.categoryarray)
+    assert [abs(rows.loc[by_label[y], "difference"]) for y in order] == sorted(
+        (d for d, _ in drawn), reverse=True)
+    assert order[0] == "Childcare on site (importance)"  # the planted need
+    assert fig.layout.title.text.startswith(
+        "<b>Refusing non-customers differ most from customers on Childcare on site: they "
+        "value it 4.1 points more")
+
+
+def test_differences_chart_never_tests_a_segments_basis(result, labels):
+    # unexplored segments were built on their importance and rated no performance
+    fig = plot_differences(result.differences, "unexplored-1", "customers", labels)
+    assert not any(len(t.x) for t in fig.data)
+    assert "no difference from customers could be tested" in fig.layout.title.text
 
 
 def test_errc_grid_lists_every_attribute_of_every_cell(result, labels):

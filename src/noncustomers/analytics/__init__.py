@@ -8,7 +8,7 @@ from noncustomers.analytics.canvas import proposed_curve, strategy_canvas
 from noncustomers.analytics.commonalities import commonalities
 from noncustomers.analytics.differences import attribute_differences
 from noncustomers.analytics.drivers import tier_drivers
-from noncustomers.analytics.errc import ERRC_ACTIONS, ErrcRules, errc_grid
+from noncustomers.analytics.errc import ERRC_ACTIONS, ErrcRules, errc_grid, tier_calls
 from noncustomers.analytics.gaps import GAP_COLUMNS, attribute_gaps
 from noncustomers.analytics.prize import curve_test, market_size
 from noncustomers.analytics.profiles import segment_profiles
@@ -19,4 +19,4 @@ from noncustomers.analytics.weighted import (kish_n_eff, rescale, share_interval
 __all__ = ["ERRC_ACTIONS", "ErrcRules", "GAP_COLUMNS", "attribute_differences", "attribute_gaps",
            "commonalities", "errc_grid", "kish_n_eff", "proposed_curve", "rescale", "rfm_scores",
            "segment_profiles", "share_interval", "curve_test", "market_size", "strategy_canvas",
-           "tier_drivers", "top_box_share", "weighted_mean"]
+           "tier_calls", "tier_drivers", "top_box_share", "weighted_mean"]

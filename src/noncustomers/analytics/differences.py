@@ -4,7 +4,12 @@ One row per (group, versus, attribute, measure):
 
 - ``measure``: ``importance`` and ``performance`` (weighted means, 0-10) and
   ``importance_t2b`` (weighted top-box share x 10, as in ``gaps.csv``);
+- ``value``: the group's figure (the comparison group's is ``value - difference``);
 - ``difference``: the group's figure minus the comparison group's;
+- ``difference_lo``, ``difference_hi``: its 95% interval (Welch's t interval on Kish
+  effective bases for means; the unpooled Wald interval for the top-box share, x 10).
+  Per row, not adjusted for the many rows: an interval clear of zero is not the same as
+  ``q_value < 0.05``;
 - ``p_value``: Welch's t on Kish effective bases for means, the pooled
   two-proportion z on effective bases for the top-box share
   (:mod:`noncustomers.analytics.significance`);
@@ -14,7 +19,7 @@ One row per (group, versus, attribute, measure):
 - ``index``: 100 x the group's figure / the whole sample's (100 = average);
 - ``basis``: true when the group was built from the measure's column (a segment's
   segmentation basis, or a column a tier rule reads): such a row is described but
-  not tested (``p_value`` and ``q_value`` empty), because a group made to differ on
+  not tested (``p_value``, ``q_value`` and the interval empty), because a group made to differ on
   a variable is bound to differ on it, and those sure rejections would loosen the
   Benjamini-Hochberg threshold for the real tests.
 
@@ -29,17 +34,20 @@ import math
 import numpy as np
 import pandas as pd
 
-from noncustomers.analytics.significance import (bh_qvalues, two_proportion_test,
-                                                 welch_from_moments)
+from noncustomers.analytics.significance import (bh_qvalues, mean_difference_interval,
+                                                 proportion_difference_interval,
+                                                 two_proportion_test, welch_from_moments)
 from noncustomers.analytics.weighted import rating_columns
 from noncustomers.panel import Panel
 
-__all__ = ["DIFFERENCE_COLUMNS", "DIFFERENCE_MEASURES", "attribute_differences",
-           "defining_columns"]
+__all__ = ["DIFFERENCE_COLUMNS", "DIFFERENCE_MEASURES", "SIGNIFICANT_Q", "attribute_differences",
+           "defining_columns", "ranked_differences"]
 
-DIFFERENCE_COLUMNS = ["group", "versus", "attribute", "measure", "difference", "p_value",
-                      "q_value", "index", "basis"]
+DIFFERENCE_COLUMNS = ["group", "versus", "attribute", "measure", "value", "difference",
+                      "difference_lo", "difference_hi", "p_value", "q_value", "index", "basis"]
 DIFFERENCE_MEASURES = ("importance", "importance_t2b", "performance")
+#: A row is significant when its Benjamini-Hochberg q-value is below this.
+SIGNIFICANT_Q = 0.05
 
 
 class _Sums:
@@ -88,18 +96,20 @@ class _Sums:
 
 
 def _test(one: tuple[float, float, float], two: tuple[float, float, float],
-          measure: str) -> tuple[float, float, float]:
-    """(group figure, difference, p-value) from each side's (mean, variance, n_eff); the
-    figure is the mean on 0-10, or the top-box share x 10."""
+          measure: str) -> tuple[float, float, float, float, float]:
+    """(group figure, difference, its 95% interval's ends, p-value) from each side's (mean,
+    variance, n_eff); the figure is the mean on 0-10, or the top-box share x 10."""
     scale = 10.0 if measure == "importance_t2b" else 1.0
     f1, f2 = one[0] * scale, two[0] * scale
     if np.isnan(f1) or np.isnan(f2):
-        return f1, np.nan, np.nan
+        return f1, np.nan, np.nan, np.nan, np.nan
     if measure == "importance_t2b":
         p = two_proportion_test(one[0], one[2], two[0], two[2])
+        lo, hi = proportion_difference_interval(one[0], one[2], two[0], two[2])
     else:
         p = welch_from_moments(*one, *two)
-    return f1, f1 - f2, p
+        lo, hi = mean_difference_interval(*one, *two)
+    return f1, f1 - f2, lo * scale, hi * scale, p
 
 
 def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
@@ -148,25 +158,29 @@ def attribute_differences(panel: Panel, masks: dict[str, np.ndarray],
                         j = index_of.get((name, measure))
                         if j is None:
                             continue
-                        value, diff, p = _test(sums.side(g, j), sums.side(g_other, j, rest),
-                                               measure)
+                        value, diff, lo, hi, p = _test(sums.side(g, j),
+                                                       sums.side(g_other, j, rest), measure)
                         attribute = panel.schema.attributes[name]
                         column = (attribute.performance if measure == "performance"
                                   else attribute.importance)
                         defining = tier_defining if group in tier_groups else segment_defining
                         basis = column in defining
                         if basis:
-                            p = np.nan  # described, not tested: the group was built from it
+                            # described, not tested (nor an interval): built from it
+                            p = lo = hi = np.nan
                         total = sums.side(None, j)[0] * (10.0 if measure == "importance_t2b"
                                                          else 1.0)
                         index = (100.0 * value / total if total and not np.isnan(total)
                                  else np.nan)
-                        rows.append((group, other, name, measure, diff, p, index, basis))
-    table = pd.DataFrame(rows, columns=["group", "versus", "attribute", "measure", "difference",
+                        rows.append((group, other, name, measure, value, diff, lo, hi, p,
+                                     index, basis))
+    table = pd.DataFrame(rows, columns=["group", "versus", "attribute", "measure", "value",
+                                        "difference", "difference_lo", "difference_hi",
                                         "p_value", "index", "basis"])
     table["q_value"] = bh_qvalues(table["p_value"].to_numpy(dtype=float))
-    return table[DIFFERENCE_COLUMNS].astype({"difference": float, "p_value": float,
-                                             "q_value": float, "index": float, "basis": bool})
+    figures = ("value", "difference", "difference_lo", "difference_hi", "p_value", "q_value",
+               "index")
+    return table[DIFFERENCE_COLUMNS].astype({**dict.fromkeys(figures, float), "basis": bool})
 
 
 def defining_columns(panel: Panel) -> tuple[set[str], set[str]]:
@@ -178,3 +192,43 @@ def defining_columns(panel: Panel) -> tuple[set[str], set[str]]:
     """
     rules = {column for rule in panel.schema.tiers.values() for column in rule.columns}
     return rules, rules | set(panel.basis)
+
+
+def ranked_differences(differences: pd.DataFrame, group: str, versus: str = "customers",
+                       measures: tuple[str, ...] = DIFFERENCE_MEASURES) -> pd.DataFrame:
+    """One comparison's rows of the differences table, the ones that matter first.
+
+    Order: significant rows (``q_value < SIGNIFICANT_Q``) by the size of the difference,
+    largest first; then the other tested rows by q-value; then the rows described but not
+    tested (``basis``); rows without a difference (a side with no answers) are left out.
+    Adds ``significant`` (bool) and ``status`` (``significant``, ``not significant``,
+    ``not tested``).
+
+    Parameters
+    ----------
+    differences : DataFrame
+        The table of :func:`attribute_differences` (``Analysis.differences``).
+    group : str
+        A tier or segment.
+    versus : str
+        ``customers`` or ``rest``.
+    measures : tuple of str
+        The measures to keep, of :data:`DIFFERENCE_MEASURES`.
+    """
+    rows = differences[(differences["group"] == group) & (differences["versus"] == versus)
+                       & differences["measure"].isin(measures)
+                       & differences["difference"].notna()].copy()
+    if rows.empty and not ((differences["group"] == group)
+                           & (differences["versus"] == versus)).any():
+        raise ValueError(f"no differences of '{group}' versus '{versus}'; the table has: "
+                         + ", ".join(sorted({f"{g} vs {v}" for g, v in
+                                             zip(differences["group"], differences["versus"])})))
+    rows["significant"] = (rows["q_value"] < SIGNIFICANT_Q).to_numpy()
+    rows["status"] = np.where(rows["significant"], "significant",
+                              np.where(rows["q_value"].notna(), "not significant",
+                                       "not tested"))
+    rank = rows["status"].map({"significant": 0, "not significant": 1, "not tested": 2})
+    key = np.where(rows["significant"], -rows["difference"].abs(), rows["q_value"].fillna(0.0))
+    rows = rows.assign(_rank=rank, _key=key, _size=-rows["difference"].abs())
+    rows = rows.sort_values(["_rank", "_key", "_size"], kind="stable")
+    return rows.drop(columns=["_rank", "_key", "_size"]).reset_index(drop=True)

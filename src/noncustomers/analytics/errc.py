@@ -27,6 +27,10 @@ Rules, tried in this order; an attribute lands in one cell at most:
 
 A value curve needs both sides, lower cost (eliminate/reduce) and more value
 (raise/create); :func:`errc_grid` warns when either side is empty.
+
+Each tier's own call (``call`` in the evidence's ``tiers``) is the cell the rules give
+when that tier alone were the non-customers (its reach is then 1): which tiers make the
+grid's call, and which would have it otherwise.  :func:`tier_calls` lays them out as a table.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from noncustomers.analytics.gaps import quadrant
 from noncustomers.errors import SchemaError, closest
 from noncustomers.vocabulary import NON_CUSTOMER_TIERS, is_noise, segment_tier
 
-__all__ = ["ERRC_ACTIONS", "ErrcRules", "errc_grid"]
+__all__ = ["ERRC_ACTIONS", "TIER_CALL_COLUMNS", "ErrcRules", "errc_grid", "tier_calls"]
 
 ERRC_ACTIONS = ("eliminate", "reduce", "raise", "create")
 
@@ -114,8 +118,8 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
     labels : dict, optional
         attribute -> display label.
     explain : bool
-        False skips ``confidence`` and ``segment_calls`` (bootstrap resamples need only
-        the calls).
+        False skips ``confidence``, ``segment_calls`` and each tier's ``share`` and own
+        ``call`` (bootstrap resamples need only the grid's calls).
 
     Returns
     -------
@@ -173,6 +177,10 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
                            "calls_to_reduce": decision["tiers"][tier]["reduces"],
                            "low_base": low_base[tier]}
                     for tier, f in figures_by_tier.items()}
+        if explain:
+            for tier, f in figures_by_tier.items():
+                alone = _decide({tier: {**f, "share": 1.0}}, industry_figures, is_offered, rules)
+                per_tier[tier].update(share=_r(f["share"]), call=alone["action"])
         because = (_borderline(action, figures_by_tier, industry_figures, (perf_lo, perf_hi),
                                is_offered, rules) if explain else None)
         figures = {
@@ -208,6 +216,67 @@ def errc_grid(gaps: pd.DataFrame, tier_sizes: dict[str, float], rules: ErrcRules
                         "only cuts; loosen under_delivered, high_opportunity or valued to look "
                         "for new value.")
     return grid, evidence, warnings
+
+
+#: Columns of :func:`tier_calls`.
+TIER_CALL_COLUMNS = ["attribute", "label", "tier", "share", "importance", "importance_lo",
+                     "importance_hi", "industry_performance", "gap", "quadrant", "opportunity",
+                     "call", "grid", "makes_the_call", "low_base", "confidence"]
+
+
+def tier_calls(evidence: dict[str, dict], labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each non-customer tier's own ERRC call per attribute, beside the grid's, as a table.
+
+    Parameters
+    ----------
+    evidence : dict
+        The evidence of :func:`errc_grid` (``Analysis.errc_evidence``), made with
+        ``explain=True``.
+    labels : dict, optional
+        attribute -> display label.
+
+    Returns
+    -------
+    DataFrame
+        One row per (attribute, tier), attributes in evidence order, tiers in
+        :data:`~noncustomers.vocabulary.NON_CUSTOMER_TIERS` order; columns
+        :data:`TIER_CALL_COLUMNS`: ``share`` of all non-customers (weighted), the tier's
+        ``importance`` and its 95% interval, the ``industry_performance``, ``gap`` =
+        importance - performance, the tier's ``quadrant`` and ``opportunity``, its own
+        ``call`` (empty: it would leave the attribute as it is), the ``grid``'s call (empty
+        likewise), whether the tier ``makes_the_call`` (its own call is the grid's), its
+        ``low_base`` and the grid call's ``confidence``.
+
+    Examples
+    --------
+    >>> gaps = pd.DataFrame({"group": ["all", "refusing"], "attribute": ["kids", "kids"],
+    ...                      "importance": [5.0, 8.0], "performance": [2.0, np.nan],
+    ...                      "importance_t2b": [5.0, 9.0], "performance_t2b": [1.0, np.nan]})
+    >>> _, evidence, _ = errc_grid(gaps, {"refusing": 1.0})
+    >>> tier_calls(evidence)[["tier", "call", "grid", "makes_the_call"]].to_dict("records")
+    [{'tier': 'refusing', 'call': 'create', 'grid': 'create', 'makes_the_call': True}]
+    """
+    labels = labels or {}
+    rows = []
+    for name, ev in evidence.items():
+        perf = ev["industry_performance"]
+        for tier in NON_CUSTOMER_TIERS:
+            f = ev["tiers"].get(tier)
+            if f is None:
+                continue
+            if "call" not in f:
+                raise ValueError("tier_calls needs the evidence of errc_grid(..., explain=True)")
+            gap = (None if f["importance"] is None or perf is None
+                   else round(f["importance"] - perf, 4))
+            rows.append({"attribute": name, "label": labels.get(name, name), "tier": tier,
+                         "share": f["share"], "importance": f["importance"],
+                         "importance_lo": f["importance_lo"],
+                         "importance_hi": f["importance_hi"], "industry_performance": perf,
+                         "gap": gap, "quadrant": f["quadrant"], "opportunity": f["opportunity"],
+                         "call": f["call"], "grid": ev["action"],
+                         "makes_the_call": f["call"] is not None and f["call"] == ev["action"],
+                         "low_base": f["low_base"], "confidence": ev["confidence"]})
+    return pd.DataFrame(rows, columns=TIER_CALL_COLUMNS)
 
 
 #: How far a figure without an interval may move before a call counts as borderline:

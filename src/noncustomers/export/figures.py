@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from noncustomers.charts import (
     plot_commonalities,
     plot_curve_test,
+    plot_differences,
     plot_drivers,
     plot_errc_grid,
     plot_gaps,
@@ -24,6 +25,7 @@ from noncustomers.charts import (
     plot_strategy_canvas,
     plot_tier_sizes,
 )
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 
 if TYPE_CHECKING:
     from noncustomers.analysis import Analysis
@@ -31,8 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["CHART_KINDS", "analysis_figures", "slug"]
 
 #: The kinds of chart a run draws, in the order of the files, the report and the deck.
-CHART_KINDS = ("tier-sizes", "map", "gaps", "quadrants", "commonalities", "drivers", "canvas",
-               "errc", "k-selection", "curve-test")
+CHART_KINDS = ("tier-sizes", "map", "gaps", "quadrants", "commonalities", "differences",
+               "drivers", "canvas", "errc", "k-selection", "curve-test")
 
 
 def slug(name: str) -> str:
@@ -46,7 +48,8 @@ def analysis_figures(analysis: Analysis, summary: dict[str, Any] | None = None
 
     - ``tier-sizes``; ``map`` (by tier; absent when the run drew no map, ``--map none``);
     - ``gaps-<group>`` and ``quadrants-<group>`` for all respondents and each tier;
-    - ``commonalities-barriers``, ``commonalities-needs``; ``drivers-<tier>``;
+    - ``commonalities-barriers``, ``commonalities-needs``;
+    - ``differences-<tier>``: each non-customer tier against customers; ``drivers-<tier>``;
     - ``canvas`` (with the proposed curve), ``errc``; ``k-selection-<tier>``;
     - ``curve-test-<curve>`` for each curve tested.
     """
@@ -73,6 +76,13 @@ def analysis_figures(analysis: Analysis, summary: dict[str, Any] | None = None
         table = analysis.commonalities
         if "kind" in table and (table["kind"] == kind).any():
             out[f"commonalities-{name}"] = plot_commonalities(analysis.commonalities, kind)
+    differences = analysis.differences
+    if not differences.empty:
+        compared = set(zip(differences["group"], differences["versus"]))
+        for tier in NON_CUSTOMER_TIERS:
+            if (tier, "customers") in compared:
+                out[f"differences-{slug(tier)}"] = plot_differences(differences, tier,
+                                                                    "customers", labels)
     if not analysis.drivers.empty:
         for tier in dict.fromkeys(analysis.drivers["tier"]):
             out[f"drivers-{slug(tier)}"] = plot_drivers(

@@ -43,6 +43,9 @@ _SECTIONS = (  # (heading, chart name prefixes, one line on how to read them)
      "concentrate."),
     ("What non-customers share", ("commonalities-",),
      "Share of each non-customer tier naming a barrier or need, with 95% intervals."),
+    ("The differences that matter", ("differences-",),
+     "Each non-customer tier minus customers on 0-10, the largest significant differences "
+     "(Benjamini-Hochberg q < 0.05) on top, with 95% intervals."),
     ("What sets each tier apart from customers", ("drivers-",),
      "Weighted logistic regression of each tier against customers; longer bars tell them "
      "apart more."),
