@@ -39,6 +39,8 @@ from noncustomers.vocabulary import NON_CUSTOMER_TIERS, UNCLASSIFIED, is_noise
 from noncustomers.analytics.profiles import segment_profiles
 from noncustomers.segmentation import (SegmentModel, Segmentation, basis_matrix, segment_tiers,
                                        stability_label, standardize_basis)
+from noncustomers.errors import RuleError
+from noncustomers.rules import parse_rule
 from noncustomers.tiers import assign_tiers
 
 __all__ = ["Analysis", "analyze", "OUTPUT_FILES", "tier_summary"]
@@ -503,12 +505,31 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, *,
         raise ConfigError(f"the config's schema ({config.schema.source}) is not the schema the "
                           f"panel was read with ({panel.schema.source}); read the panel with "
                           "config.schema")
+    panel = _respondents(panel, config)
     # Native thread pools (BLAS, OpenMP) on one thread for the whole run: the many small
     # fits gain nothing from threads, and BLAS's and OpenMP's pools fought over two cores
     # (a k-means search took 22 s instead of 1.7 s on a busy 2-core machine,
     # benchmarks/RESULTS.md); results do not depend on it.
     with threadpool_limits(limits=1):
         return _analyze(panel, config, progress or (lambda stage: None))
+
+
+def _respondents(panel: Panel, config: AnalysisConfig) -> Panel:
+    """The respondents the run is about: those ``config.where`` selects, unweighted when
+    ``config.weighted`` is false (the panel itself when neither is set)."""
+    if config.where is None and config.weighted:
+        return panel
+    rows = None
+    if config.where is not None:
+        rule = parse_rule(config.where, name="where")
+        try:
+            rows = rule.evaluate(panel.data, panel.schema.order).to_numpy(dtype=bool)
+        except RuleError as exc:
+            raise ConfigError(f"{panel.source}: {exc}") from None
+        if not rows.any():
+            raise ConfigError(f"{panel.source}: where \"{config.where}\" selects no "
+                              f"respondent of {len(panel):,}; loosen it")
+    return panel.select(rows, weighted=config.weighted)
 
 
 def _analyze(panel: Panel, config: AnalysisConfig, progress: Callable[[str], None]

@@ -136,6 +136,13 @@ def _analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--curve-resamples", type=_runs, default=None, metavar="N",
                         help=f"bootstrap resamples behind the curve test's intervals (default "
                              f"{DEFAULT_RESAMPLES}; 0 skips them)")
+    parser.add_argument("--where", metavar="RULE", default=None,
+                        help="analyse only the respondents this rule selects, in the tier rules' "
+                             "language, e.g. \"region in ['East', 'West'] and age >= 35\" "
+                             "(recorded in config.toml)")
+    parser.add_argument("--unweighted", action="store_true", default=None,
+                        help="give every respondent the weight 1 (default: the schema's "
+                             "weight column)")
     parser.add_argument("--map", choices=["pca", "umap", "none"], default=None,
                         help="2-D map method for x, y (default pca: instant; umap costs about a "
                              "minute of numba compilation per process; none leaves x, y empty)")
@@ -289,6 +296,11 @@ def _report(summary: dict) -> list[str]:
     """The lines printed after a run, from its summary (computed before anything is written)."""
     tiers = ", ".join(f"{t} {v['n']}" for t, v in summary["tiers"].items())
     lines = [f"{summary['n']} respondents: {tiers}", f"{len(summary['segments'])} segments"]
+    chosen = [f"where {summary['config']['where']}"] if "where" in summary["config"] else []
+    if summary["config"].get("weighted") is False:
+        chosen.append("unweighted")
+    if chosen:  # said first: every figure below is about these respondents only
+        lines.insert(0, f"analysed: {', '.join(chosen)}")
     def placed(entry: dict) -> str:
         borderline = entry["evidence"].get("confidence") == "borderline"
         return entry["attribute"] + (" (borderline)" if borderline else "")
@@ -417,7 +429,8 @@ def _run_analysis(args: argparse.Namespace, progress=None):
     # Options given on the command line; the rest come from --config or the defaults.
     given = {"seed": args.seed, "k": args.k, "method": args.method,
              "stability_runs": args.stability_runs, "prize_margin": args.prize_margin,
-             "curve_resamples": args.curve_resamples, "panel_file": args.panel}
+             "curve_resamples": args.curve_resamples, "panel_file": args.panel,
+             "where": args.where, "weighted": False if args.unweighted else None}
     if args.map is not None:
         given["map"] = None if args.map == "none" else args.map
     tier_settings: dict[str, dict] = {}

@@ -34,8 +34,10 @@ from noncustomers.analytics.canvas import PROPOSED_CURVE
 from noncustomers.analytics.errc import ErrcRules
 from noncustomers.analytics.prize import DEFAULT_MARGIN, DEFAULT_RESAMPLES
 from noncustomers.embedding import MAP_METHODS
-from noncustomers.errors import NoncustomersError, Problems, closest, collect_problems
+from noncustomers.errors import (NoncustomersError, Problems, RuleError, closest,
+                                 collect_problems)
 from noncustomers.limits import MAX_SEED
+from noncustomers.rules import parse_rule
 from noncustomers.schema import Schema, parse_schema
 from noncustomers.segmentation.methods import METHODS
 from noncustomers.segmentation.stability import DEFAULT_RUNS
@@ -47,7 +49,7 @@ CONFIG_FORMAT = 1  # config.toml layout version; see CHANGELOG.md
 MAX_RUNS = 10_000  # bootstrap counts above this are a typo, not a plan
 DEFAULT_DRIVER_BOOT = 50
 _RUN_KEYS = ("seed", "k", "method", "map", "stability_runs", "prize_margin", "curve_resamples",
-             "driver_boot")
+             "driver_boot", "where", "weighted")
 
 
 class ConfigError(NoncustomersError, ValueError):
@@ -95,6 +97,13 @@ class AnalysisConfig:
     clusterer : clusterer or None
         A scikit-learn clusterer used instead of the method (Python only: a
         ``config.toml`` records its description but cannot rebuild it).
+    where : str or None
+        A rule in the tier rules' language (``region in ['East', 'West'] and age >= 35``)
+        choosing the respondents analysed; None analyses everyone.  Every figure, count
+        and output row is then about those respondents only.
+    weighted : bool
+        False gives every respondent the weight 1 (the unweighted view); True (default)
+        uses the schema's weight column.
     panel_file, panel_sha256 : str
         The panel the run read (recorded in ``config.toml``; not used to analyse).
     """
@@ -112,6 +121,8 @@ class AnalysisConfig:
     curve_name: str = "your curve"
     curve_resamples: int = DEFAULT_RESAMPLES
     driver_boot: int = DEFAULT_DRIVER_BOOT
+    where: str | None = None
+    weighted: bool = True
     clusterer: Any = field(default=None, compare=False)
     panel_file: str = field(default="", compare=False)
     panel_sha256: str = field(default="", compare=False)
@@ -187,6 +198,15 @@ class AnalysisConfig:
                 raise ConfigError(f"errc_rules must be an ErrcRules, got "
                                   f"{type(self.errc_rules).__name__}")
         with problems.check():
+            if self.where is not None:
+                try:
+                    parse_rule(self.where, name="where")
+                except RuleError as exc:
+                    raise ConfigError(str(exc)) from None
+        with problems.check():
+            if not isinstance(self.weighted, bool):
+                raise ConfigError(f"weighted must be true or false, got {self.weighted!r}")
+        with problems.check():
             if not isinstance(self.curve_name, str) or not self.curve_name:
                 raise ConfigError(f"curve_name must be a name, got {self.curve_name!r}")
             if self.curve is not None and self.curve_name == PROPOSED_CURVE:
@@ -215,7 +235,8 @@ class AnalysisConfig:
                     errc_rules: ErrcRules | None = None, prize_margin: float = DEFAULT_MARGIN,
                     curve: Mapping[str, float] | None = None, curve_name: str = "your curve",
                     curve_resamples: int = DEFAULT_RESAMPLES,
-                    driver_boot: int = DEFAULT_DRIVER_BOOT, clusterer: Any = None,
+                    driver_boot: int = DEFAULT_DRIVER_BOOT, where: str | None = None,
+                    weighted: bool = True, clusterer: Any = None,
                     panel_file: str = "", panel_sha256: str = "") -> AnalysisConfig:
         """The schema's settings, overridden by the arguments that are not None.
 
@@ -238,8 +259,9 @@ class AnalysisConfig:
                    method=schema.method if method is None else method, tier_settings=settings,
                    map=map, stability_runs=stability_runs, errc_rules=rules,
                    prize_margin=prize_margin, curve=curve, curve_name=curve_name,
-                   curve_resamples=curve_resamples, driver_boot=driver_boot,
-                   clusterer=clusterer, panel_file=panel_file, panel_sha256=panel_sha256)
+                   curve_resamples=curve_resamples, driver_boot=driver_boot, where=where,
+                   weighted=weighted, clusterer=clusterer, panel_file=panel_file,
+                   panel_sha256=panel_sha256)
 
     def replace(self, **changes: Any) -> AnalysisConfig:
         """A copy with some settings changed (validated again)."""
@@ -257,6 +279,11 @@ class AnalysisConfig:
                                "prize_margin": float(self.prize_margin),
                                "curve_resamples": self.curve_resamples,
                                "driver_boot": self.driver_boot}
+        # Written only when set, so that the config.toml of a run on everyone keeps its bytes.
+        if self.where is not None:
+            run["where"] = self.where
+        if not self.weighted:
+            run["weighted"] = False
         if self.clusterer is not None:
             run["clusterer"] = repr(self.clusterer)
         if self.tier_settings:
@@ -378,12 +405,18 @@ class AnalysisConfig:
 
     def summary(self, method: str, encoding: Mapping[str, Any], panel: str) -> dict[str, Any]:
         """The ``config`` block of ``summary.json`` (its keys are part of the contract)."""
-        return {"seed": self.seed, "k": self.k, "map": self.map, "method": method,
-                "stability_runs": self.stability_runs,
-                "tier_settings": {t: dict(v) for t, v in self.tier_settings.items()},
-                "encoding": dict(encoding), "errc_rules": self.errc_rules.as_dict(),
-                "prize_margin": self.prize_margin, "curve_resamples": self.curve_resamples,
-                "driver_boot": self.driver_boot, "schema": self.schema.source, "panel": panel}
+        out = {"seed": self.seed, "k": self.k, "map": self.map, "method": method,
+               "stability_runs": self.stability_runs,
+               "tier_settings": {t: dict(v) for t, v in self.tier_settings.items()},
+               "encoding": dict(encoding), "errc_rules": self.errc_rules.as_dict(),
+               "prize_margin": self.prize_margin, "curve_resamples": self.curve_resamples,
+               "driver_boot": self.driver_boot, "schema": self.schema.source, "panel": panel}
+        # Present only when set (a run on everyone, weighted, keeps its summary.json bytes).
+        if self.where is not None:
+            out["where"] = self.where
+        if not self.weighted:
+            out["weighted"] = False
+        return out
 
 
 def _laid_over(base: Mapping[str, Mapping[str, Any]],

@@ -21,6 +21,7 @@ Missing answers stay NaN everywhere (the segmentation imputes them).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import warnings
@@ -165,6 +166,39 @@ class Panel:
         """Cleaned ``importance`` or ``performance`` answers of an attribute, NaN when missing."""
         column = getattr(self.schema.attributes[attribute], kind)
         return None if column is None else self.answers[column].to_numpy(dtype=float)
+
+    def select(self, rows: np.ndarray | None = None, *, weighted: bool = True) -> Panel:
+        """The panel of some respondents, or without its weights.
+
+        Parameters
+        ----------
+        rows : boolean array, optional
+            One flag per respondent, True to keep (default: everyone).
+        weighted : bool
+            False gives every respondent the weight 1 (the unweighted view).
+
+        Returns
+        -------
+        Panel
+            Rows in the same order; its notes, labels and scales are this panel's.
+        """
+        keep = np.ones(len(self), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+        if keep.shape != (len(self),):
+            raise ValueError(f"select needs one flag per respondent ({len(self)}), got "
+                             f"{keep.shape}")
+
+        def rows_of(frame):  # renumbered 0..n-1, as a panel read from a file is
+            if isinstance(frame, pd.DataFrame) and frame.empty and not len(frame):
+                return frame
+            return frame.loc[keep].reset_index(drop=True)
+
+        weights = self.weights[keep] if weighted else np.ones(int(keep.sum()))
+        return dataclasses.replace(
+            self, data=rows_of(self.data), weights=weights, answers=rows_of(self.answers),
+            user_missing={c: rows_of(s) for c, s in self.user_missing.items()},
+            barriers=rows_of(self.barriers), rfm=rows_of(self.rfm),
+            spend=None if self.spend is None else self.spend[keep],
+            rule_hits={t: (text, hits[keep]) for t, (text, hits) in self.rule_hits.items()})
 
 
 @dataclass

@@ -39,7 +39,7 @@ import pandas as pd
 
 from noncustomers.errors import RuleError, closest
 
-__all__ = ["MAX_DEPTH", "Rule", "format_rule", "parse_rule"]
+__all__ = ["MAX_DEPTH", "Rule", "format_rule", "parse_rule", "rule_selecting"]
 
 #: The deepest nesting of parentheses and ``not`` a rule may have.  Real tier rules nest
 #: two or three levels; the limit keeps the recursive-descent parser (and every walk of
@@ -588,3 +588,19 @@ def format_rule(tree: Any) -> str:
     if isinstance(tree, Rule):
         tree = tree.tree
     return _format(tree)
+
+
+def rule_selecting(choices: Mapping[str, Sequence[Any]]) -> str | None:
+    """The rule text that keeps respondents whose answer to each column is one of the
+    chosen values (``column in [...] and ...``); None when nothing is chosen.
+
+    Examples
+    --------
+    >>> rule_selecting({"region": ["East", "West"], "age band": ["18-34"]})
+    "region in ['East', 'West'] and `age band` in ['18-34']"
+    """
+    parts = tuple(InList(Column(column, 0), tuple(values), False, 0)
+                  for column, values in choices.items() if len(values))
+    if not parts:
+        return None
+    return format_rule(parts[0] if len(parts) == 1 else BoolOp("and", parts))

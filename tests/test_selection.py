@@ -1,0 +1,118 @@
+"""Analysing some respondents (``where``) or without weights (``weighted=False``): the
+filters of the app and of ``noncustomers analyze --where RULE --unweighted``."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from noncustomers import AnalysisConfig, ConfigError, analyze, load_schema, read_panel
+from noncustomers.analysis import OUTPUT_FILES
+from noncustomers.cli import main
+from noncustomers.rules import parse_rule, rule_selecting
+
+pytestmark = pytest.mark.usefixtures("single_native_thread")
+
+QUICK = {"stability_runs": 0, "curve_resamples": 0, "driver_boot": 0, "k": 2}
+
+
+@pytest.fixture(scope="module")
+def small_panel(gym_panel_path, tmp_path_factory) -> Path:
+    """The sample's first 1,200 respondents."""
+    path = tmp_path_factory.mktemp("small") / "panel.csv"
+    path.write_bytes(b"".join(gym_panel_path.read_bytes().splitlines(keepends=True)[:1201]))
+    return path
+
+
+@pytest.fixture(scope="module")
+def panel(small_panel, gym_schema_path):
+    return read_panel(small_panel, load_schema(gym_schema_path))
+
+
+def _share_by_hand(panel, keep, tier, weighted=True):
+    """The tier's share among the kept rows, from the panel's own data and weights."""
+    from noncustomers.tiers import assign_tiers
+
+    tiers = assign_tiers(panel).to_numpy()[keep]
+    w = panel.weights[keep] if weighted else np.ones(int(keep.sum()))
+    return float(w[tiers == tier].sum() / w.sum())
+
+
+def test_where_analyses_only_the_respondents_it_selects(panel):
+    where = "region in ['East', 'West'] and age >= 35"
+    result = analyze(panel, where=where, **QUICK)
+    data = panel.data
+    keep = (data["region"].isin(["East", "West"]) & (data["age"] >= 35)).to_numpy()
+    summary = result.summary()
+    assert summary["n"] == keep.sum() == len(result.tiers) < len(panel)
+    assert summary["config"]["where"] == where
+    for tier in ("customers", "refusing"):
+        assert summary["tiers"][tier]["share"] == pytest.approx(
+            _share_by_hand(panel, keep, tier), abs=1e-6)
+    ids = result.files()["assignments.csv"].decode().splitlines()[1:]
+    assert [line.split(",")[0] for line in ids] == data.loc[keep, "respondent_id"].tolist()
+
+
+def test_unweighted_shares_are_shares_of_respondents(panel):
+    result = analyze(panel, weighted=False, **QUICK)
+    everyone = np.ones(len(panel), dtype=bool)
+    summary = result.summary()
+    assert summary["config"]["weighted"] is False
+    share = summary["tiers"]["customers"]["share"]
+    assert share == pytest.approx(_share_by_hand(panel, everyone, "customers", False), abs=1e-6)
+    assert share != pytest.approx(_share_by_hand(panel, everyone, "customers", True), abs=1e-4)
+
+
+def test_config_toml_records_the_selection_and_a_run_on_everyone_keeps_its_bytes(panel):
+    plain = AnalysisConfig.from_schema(panel.schema)
+    assert "where" not in plain.to_toml() and "weighted" not in plain.to_toml()
+    chosen = plain.replace(where="gender == 'female'", weighted=False)
+    again = AnalysisConfig.from_toml(chosen.to_toml())
+    assert (again.where, again.weighted) == ("gender == 'female'", False)
+
+
+def test_bad_selections_are_one_sentence_each(panel):
+    with pytest.raises(ConfigError, match="rule 'where': at position 11 expected"):
+        AnalysisConfig.from_schema(panel.schema, where="region == ")
+    with pytest.raises(ConfigError, match="weighted must be true or false"):
+        AnalysisConfig.from_schema(panel.schema, weighted="no")
+    with pytest.raises(ConfigError, match=r"column 'regoin' .* \(did you mean 'region'\?\)"):
+        analyze(panel, where="regoin == 'East'", **QUICK)
+    with pytest.raises(ConfigError, match="selects no respondent of 1,200; loosen it"):
+        analyze(panel, where="region == 'Mars'", **QUICK)
+
+
+def test_the_cli_selects_and_its_config_replays_byte_for_byte(small_panel, gym_schema_path,
+                                                              tmp_path, capsys):
+    first, second = tmp_path / "first", tmp_path / "second"
+    args = ["--stability-runs", "0", "--curve-resamples", "0", "--k", "2", "--quiet"]
+    assert main(["analyze", str(small_panel), "--schema", str(gym_schema_path), "--out",
+                 str(first), "--where", "income in ['under 25k', '25-50k']", "--unweighted",
+                 *args]) == 0
+    assert capsys.readouterr().out.startswith(
+        "analysed: where income in ['under 25k', '25-50k'], unweighted\n")
+    assert main(["analyze", str(small_panel), "--config", str(first / "config.toml"), "--out",
+                 str(second), "--quiet"]) == 0
+    match, mismatch, errors = filecmp.cmpfiles(first, second, OUTPUT_FILES, shallow=False)
+    assert not mismatch and not errors and len(match) == len(OUTPUT_FILES)
+    assert main(["analyze", str(small_panel), "--schema", str(gym_schema_path), "--out",
+                 str(tmp_path / "none"), "--where", "region == 'Mars'", *args]) == 2
+    assert not (tmp_path / "none").exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["noncustomers: error: " + str(small_panel) + ": where \"region == 'Mars'\" "
+                   "selects no respondent of 1,200; loosen it"]
+
+
+def test_rule_selecting_writes_a_rule_that_selects_the_choices():
+    import pandas as pd
+
+    text = rule_selecting({"region": ["East", "O'Neill land"], "age band": ["18-34"],
+                           "gender": []})
+    assert text == "region in ['East', 'O\\'Neill land'] and `age band` in ['18-34']"
+    frame = pd.DataFrame({"region": ["East", "O'Neill land", "West"],
+                          "age band": ["18-34", "18-34", "18-34"], "gender": ["f"] * 3})
+    assert parse_rule(text).evaluate(frame).tolist() == [True, True, False]
+    assert rule_selecting({"region": []}) is None
