@@ -116,3 +116,31 @@ def test_rule_selecting_writes_a_rule_that_selects_the_choices():
                           "age band": ["18-34", "18-34", "18-34"], "gender": ["f"] * 3})
     assert parse_rule(text).evaluate(frame).tolist() == [True, True, False]
     assert rule_selecting({"region": []}) is None
+
+
+def test_the_app_filters_apply_to_every_page(app_cwd):
+    """A profile filter set in the sidebar: the first page counts the respondents it keeps,
+    the sidebar says so, and the analysis behind every page is of those respondents."""
+    from streamlit.testing.v1 import AppTest
+
+    from noncustomers.sample import sample_paths
+    from noncustomers.ui import state
+
+    panel_path, schema_path = sample_paths()
+    token = state.source_key(panel_path.read_bytes(), schema_path.read_text(encoding="utf-8"))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=180)
+    at.session_state[f"filter.{token}.children_at_home"] = ["yes"]
+    at.session_state["filter.weighted"] = False
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    kept = {m.label: m.value for m in at.metric}["Respondents"]
+    expected = int((read_panel(panel_path, load_schema(schema_path)).data["children_at_home"]
+                    == "yes").sum())
+    assert kept == f"{expected:,}" and expected < 5000
+    assert any(f"Every page shows {expected:,} of 5,000 respondents, unweighted" in c.value
+               for c in at.sidebar.caption)
+    analysis = at.session_state["noncustomers.loaded"].analysis
+    assert analysis.settings.where == "children_at_home in ['yes']"
+    assert analysis.settings.weighted is False and len(analysis.panel) == expected
+    assert "deck.pptx (PowerPoint)" in {b.proto.label for b in at.get("download_button")}

@@ -43,7 +43,7 @@ from noncustomers.errors import RuleError
 from noncustomers.rules import parse_rule
 from noncustomers.tiers import assign_tiers
 
-__all__ = ["Analysis", "analyze", "OUTPUT_FILES", "tier_summary"]
+__all__ = ["Analysis", "analyze", "OUTPUT_FILES", "respondents", "tier_summary"]
 
 from noncustomers.export.run import OUTPUT_FILES  # noqa: E402 - re-exported (the contract)
 SUMMARY_FORMAT = 3  # summary.json layout version; see CHANGELOG.md
@@ -505,7 +505,7 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, *,
         raise ConfigError(f"the config's schema ({config.schema.source}) is not the schema the "
                           f"panel was read with ({panel.schema.source}); read the panel with "
                           "config.schema")
-    panel = _respondents(panel, config)
+    panel = respondents(panel, config)
     # Native thread pools (BLAS, OpenMP) on one thread for the whole run: the many small
     # fits gain nothing from threads, and BLAS's and OpenMP's pools fought over two cores
     # (a k-means search took 22 s instead of 1.7 s on a busy 2-core machine,
@@ -514,7 +514,7 @@ def analyze(panel: Panel, config: AnalysisConfig | None = None, *,
         return _analyze(panel, config, progress or (lambda stage: None))
 
 
-def _respondents(panel: Panel, config: AnalysisConfig) -> Panel:
+def respondents(panel: Panel, config: AnalysisConfig) -> Panel:
     """The respondents the run is about: those ``config.where`` selects, unweighted when
     ``config.weighted`` is false (the panel itself when neither is set)."""
     if config.where is None and config.weighted:

@@ -590,17 +590,24 @@ def format_rule(tree: Any) -> str:
     return _format(tree)
 
 
-def rule_selecting(choices: Mapping[str, Sequence[Any]]) -> str | None:
-    """The rule text that keeps respondents whose answer to each column is one of the
-    chosen values (``column in [...] and ...``); None when nothing is chosen.
+def rule_selecting(choices: Mapping[str, Sequence[Any]],
+                   ranges: Mapping[str, tuple[float, float]] | None = None) -> str | None:
+    """The rule text that keeps respondents whose answer to each column of ``choices`` is
+    one of the chosen values, and whose answer to each column of ``ranges`` lies in its
+    ``(lowest, highest)`` (both kept); None when nothing is chosen.
 
     Examples
     --------
     >>> rule_selecting({"region": ["East", "West"], "age band": ["18-34"]})
     "region in ['East', 'West'] and `age band` in ['18-34']"
+    >>> rule_selecting({}, {"age": (35, 54)})
+    'age >= 35 and age <= 54'
     """
-    parts = tuple(InList(Column(column, 0), tuple(values), False, 0)
-                  for column, values in choices.items() if len(values))
+    parts: list[Any] = [InList(Column(column, 0), tuple(values), False, 0)
+                        for column, values in choices.items() if len(values)]
+    for column, (lowest, highest) in (ranges or {}).items():
+        parts += [Compare(">=", Column(column, 0), Literal(lowest), 0),
+                  Compare("<=", Column(column, 0), Literal(highest), 0)]
     if not parts:
         return None
-    return format_rule(parts[0] if len(parts) == 1 else BoolOp("and", parts))
+    return format_rule(parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts)))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from noncustomers.analysis import OUTPUT_FILES, Analysis
 from noncustomers.limits import MAX_SEED
+from noncustomers.rules import rule_selecting
+from noncustomers.sample import sample_paths
 from noncustomers.segmentation.methods import METHODS
 from noncustomers.ui import mapping, state
 
@@ -23,8 +26,11 @@ def render() -> state.Loaded | None:
                                        help="Seeds clustering and the map: same data, schema "
                                             "and seed give the same result."))
     method, k = _segmentation_settings()
+    filters = st.sidebar.expander("Filter respondents")
     if source.startswith("Sample"):
-        loaded = state.load_sample(seed, method, k)
+        panel_path, schema_path = sample_paths()
+        loaded = _load(panel_path.read_bytes(), panel_path.name,
+                       schema_path.read_text(encoding="utf-8"), schema_path.name, seed, method, k)
     else:
         panel = st.sidebar.file_uploader(
             "Survey file", type=_PANEL_TYPES, key="panel_file",
@@ -51,9 +57,11 @@ def render() -> state.Loaded | None:
             except UnicodeDecodeError:
                 st.sidebar.error(f"{schema.name}: not UTF-8 text.")
                 return None
-            loaded = state.load(panel.getvalue(), panel.name, schema_text, schema.name, seed,
-                                method, k)
+            loaded = _load(panel.getvalue(), panel.name, schema_text, schema.name, seed,
+                           method, k)
 
+    with filters:
+        _filter_widgets(loaded)
     if loaded.error:
         problems = loaded.error.split("\n")
         if len(problems) == 1:
@@ -117,7 +125,85 @@ def _mapped(panel, seed: int, method: str | None,
                         "Analyse below it.")
         state.clear()
         return None
-    return state.load(data, panel.name, toml, mapping.SOURCE, seed, method, k)
+    return _load(data, panel.name, toml, mapping.SOURCE, seed, method, k)
+
+
+def _load(data: bytes, name: str, schema_text: str, schema_name: str, seed: int,
+          method: str | None, k: int | str | None) -> state.Loaded:
+    """Analyse the file with the sidebar's settings and the filters chosen for it."""
+    token = state.source_key(data, schema_text)
+    where, weighted = _chosen_filters(token)
+    loaded = state.load(data, name, schema_text, schema_name, seed, method, k, where, weighted)
+    st.session_state[_FILTERS_OF] = token
+    return loaded
+
+
+# ---- filters: which respondents, weighted or not -------------------------------------------
+
+_FILTERS_OF = "filters.token"  # the file (and schema) the filter widgets belong to
+_MAX_LEVELS = 40  # a profile column with more answers than this is filtered as a range
+_WEIGHTED = "filter.weighted"
+
+
+def _filter_key(token: str, column: str) -> str:
+    return f"filter.{token}.{column}"
+
+
+def _chosen_filters(token: str) -> tuple[str | None, bool]:
+    """The rule and weighting the filter widgets hold for this file (set in the last run:
+    widgets keep their values in st.session_state), so that they apply to every page."""
+    prefix = _filter_key(token, "")
+    choices, ranges = {}, {}
+    for key, value in st.session_state.items():
+        if not (isinstance(key, str) and key.startswith(prefix)) or not value:
+            continue
+        column = key[len(prefix):]
+        if column.endswith(":range"):
+            full = st.session_state.get(f"{key}:full")
+            if full is not None and tuple(value) != tuple(full):
+                ranges[column[:-len(":range")]] = tuple(value)
+        elif not column.endswith(":full") and isinstance(value, list):
+            choices[column] = value
+    where = rule_selecting(dict(sorted(choices.items())), dict(sorted(ranges.items())))
+    return where, bool(st.session_state.get(_WEIGHTED, True))
+
+
+def _filter_widgets(loaded: state.Loaded) -> None:
+    """One multiselect per profile column (a range slider for a many-valued number) and
+    the weighted/unweighted switch.  Every page shows the respondents they keep."""
+    panel = loaded.job.panel
+    if panel is None:
+        st.caption("Filters appear once the file is read.")
+        return
+    token = st.session_state.get(_FILTERS_OF, "")
+    columns = panel.schema.profile_columns(list(panel.data.columns))
+    if not columns:
+        st.caption("The schema lists no profile columns ([segmentation] profile) to filter "
+                   "on.")
+    for column in columns:
+        values = panel.data[column].dropna()
+        key = _filter_key(token, column)
+        label = panel.label(column)
+        levels = pd.unique(values)
+        if pd.api.types.is_numeric_dtype(values) and len(levels) > _MAX_LEVELS:
+            lo, hi = float(values.min()), float(values.max())
+            whole = bool((values == values.round()).all())
+            full = (int(lo), int(hi)) if whole else (lo, hi)
+            st.session_state[f"{key}:range:full"] = full
+            st.slider(label, full[0], full[1], value=full, key=f"{key}:range")
+        elif len(levels) <= _MAX_LEVELS:
+            options = sorted((v.item() if hasattr(v, "item") else v for v in levels), key=str)
+            st.multiselect(label, options, key=key, placeholder="everyone")
+    if panel.schema.weight:
+        st.toggle("Use the survey weights", value=True, key=_WEIGHTED,
+                  help=f"Off: every respondent counts once (the weights in "
+                       f"'{panel.schema.weight}' are ignored), to see the raw sample.")
+    first = loaded.first
+    if first is not None and (len(first.panel) != len(panel)
+                              or not st.session_state.get(_WEIGHTED, True)):
+        weighting = "" if st.session_state.get(_WEIGHTED, True) else ", unweighted"
+        st.caption(f"Every page shows {len(first.panel):,} of {len(panel):,} "
+                   f"respondents{weighting}.")
 
 
 def _segmentation_settings() -> tuple[str | None, int | str | None]:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from noncustomers.analysis import STAGES, Analysis, analyze, map_matrix, tier_summary
+from noncustomers.analysis import STAGES, Analysis, analyze, map_matrix, respondents, tier_summary
 from noncustomers.config import AnalysisConfig
 from noncustomers.embedding import is_warm as embedding_is_warm
 from noncustomers.embedding import map_coordinates, warm_umap
@@ -62,7 +62,8 @@ class Job:
     def __init__(self, panel_bytes: bytes, panel_name: str, schema_text: str,
                  schema_name: str, settings: dict):
         self.panel_name = panel_name
-        self.first: First | None = None
+        self.panel: Panel | None = None  # as read: every respondent, weighted
+        self.first: First | None = None  # the respondents the filters keep
         self.error: str | None = None
         self.notes: list[str] = []
         self.stage = "reading"
@@ -90,10 +91,12 @@ class Job:
                         schema, map="pca", panel_file=panel_name,
                         panel_sha256=panel.sha256,  # of the upload: read_panel hashed its copy
                         **settings)
-                    tiers = assign_tiers(panel)
+                    self.panel = panel
+                    chosen = respondents(panel, config)  # the sidebar's filters
+                    tiers = assign_tiers(chosen)
                 self.notes = [str(w.message) for w in caught
                               if issubclass(w.category, UserWarning)]
-                self.first = First(panel, tiers, tier_summary(panel, tiers))
+                self.first = First(chosen, tiers, tier_summary(chosen, tiers))
                 return config
             except NoncustomersError as exc:
                 problems = getattr(exc, "problems", None) or [exc]
@@ -210,26 +213,34 @@ class Loaded:
         return not self.job.done
 
 
+def source_key(panel_bytes: bytes, schema_text: str) -> str:
+    """Names a file read with a schema (whatever the settings)."""
+    return hashlib.sha256(panel_bytes + b"\0" + schema_text.encode()).hexdigest()[:16]
+
+
 def load(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
-         seed: int, method: str | None = None, k: int | str | None = None) -> Loaded:
+         seed: int, method: str | None = None, k: int | str | None = None,
+         where: str | None = None, weighted: bool = True) -> Loaded:
     """Read at once and analyse in the background (or fetch what was done), and remember
     it as the session's current analysis.
 
-    ``method`` and ``k`` override the schema's (None keeps them).
+    ``method`` and ``k`` override the schema's (None keeps them); ``where`` and
+    ``weighted`` choose the respondents and their weights (AnalysisConfig).
     """
-    settings = {"seed": seed, "method": method, "k": k}
-    key = hashlib.sha256(panel_bytes + schema_text.encode()
-                         + f"{seed}|{method}|{k}".encode()).hexdigest()[:16]
+    settings = {"seed": seed, "method": method, "k": k, "where": where, "weighted": weighted}
+    key = hashlib.sha256(f"{source_key(panel_bytes, schema_text)}|{seed}|{method}|{k}|{where}|"
+                         f"{weighted}".encode()).hexdigest()[:16]
     job = _job(key, panel_bytes, panel_name, schema_text, schema_name, settings)
     loaded = Loaded(key, panel_name, schema_name, job)
     st.session_state[_KEY] = loaded
     return loaded
 
 
-def load_sample(seed: int, method: str | None = None, k: int | str | None = None) -> Loaded:
+def load_sample(seed: int, method: str | None = None, k: int | str | None = None,
+                where: str | None = None, weighted: bool = True) -> Loaded:
     panel, schema = sample_paths()
     return load(panel.read_bytes(), panel.name, schema.read_text(encoding="utf-8"), schema.name,
-                seed, method, k)
+                seed, method, k, where, weighted)
 
 
 def clear() -> None:
