@@ -106,7 +106,7 @@ def test_gaps_table(gaps, assignments, summary):
     assert gaps.loc[unexplored, ["performance", "gap", "performance_t2b",
                                  "opportunity"]].isna().all().all()
     rated = gaps[~unexplored]
-    assert not rated.drop(columns=["group", "attribute"]).isna().any().any()
+    assert not rated.drop(columns=["group", "attribute", "name"]).isna().any().any()  # name: text
     for col in ("importance", "performance", "importance_t2b", "performance_t2b"):
         assert rated[col].between(0, 10).all(), col
     assert gaps["importance"].between(0, 10).all()

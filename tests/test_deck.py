@@ -141,7 +141,9 @@ def test_deck_is_16_9_with_every_slide_type(sample_prs, sample_analysis):
                "customers worse")                                       # curve test
     segments = [s for s in sample_analysis.summary()["segments"] if not is_noise(s)]
     for segment in segments:                                            # one per segment
-        assert sum(t.lower().startswith(f"{segment} (") for t in titles) == 1, segment
+        name = sample_analysis.segment_names[segment]               # "Name (refusing-2, ..."
+        assert sum(t.lower().startswith(f"{name} ({segment}, ".lower()) for t in titles) == 1, \
+            segment
     assert len(titles) == 1 + 1 + 1 + 3 + 1 + 1 + 1 + 1 + len(segments) + 1
     charts = _charts(prs)
     assert len(charts) >= 3
@@ -336,7 +338,7 @@ def test_no_map_slide_and_low_bases_are_marked(tiny_analysis):
     low = [s for s, info in summary["segments"].items() if info["low_base"]]
     assert low, "the tiny panel should have segments with a low base"
     for segment in low:
-        slide = next(s for s, t in zip(prs.slides, titles) if t.lower().startswith(segment))
+        slide = next(s for s, t in zip(prs.slides, titles) if f"({segment}, " in t)
         marks = [text for shape in slide.shapes for text, _ in _texts(shape)
                  if text.startswith("LOW BASE: n_eff")]
         assert marks, segment

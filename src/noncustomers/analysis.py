@@ -7,8 +7,11 @@ The CLI writes an Analysis to files; the app draws it; a notebook inspects it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -33,9 +36,12 @@ from noncustomers.analytics.rfm import rfm_scores
 from noncustomers.config import AnalysisConfig, ConfigError
 from noncustomers.analytics.weighted import kish_n_eff, rating_columns, taylor_share_interval
 from noncustomers.embedding import map_coordinates
+from noncustomers.errors import closest
 from noncustomers.limits import SMALL_GROUP
 from noncustomers.panel import Panel
+from noncustomers.schema import parse_schema
 from noncustomers.vocabulary import NON_CUSTOMER_TIERS, UNCLASSIFIED, is_noise
+from noncustomers.analytics.naming import schema_with_names, segment_names
 from noncustomers.analytics.profiles import segment_profiles
 from noncustomers.segmentation import (SegmentModel, Segmentation, basis_matrix, segment_tiers,
                                        stability_label, standardize_basis)
@@ -115,6 +121,73 @@ class Analysis:
         extra = [UNCLASSIFIED] if (self.tiers == UNCLASSIFIED).any() else []
         return self.panel.schema.tier_names + extra
 
+    @cached_property
+    def segment_names(self) -> dict[str, str]:
+        """segment id -> its name in words: the schema's ``[segments.names]`` where given,
+        else named from what sets the segment apart in its profile
+        (:func:`~noncustomers.analytics.naming.segment_names`); the id itself for a
+        segment with no profile row.  Rename with :meth:`with_segment_names`."""
+        schema = self._named_schema
+        names = segment_names(self.profiles, schema.attributes, schema.segment_names)
+        out = {}
+        for seg in pd.unique(self.segments.to_numpy(dtype=object)):
+            if isinstance(seg, str) and seg != UNCLASSIFIED:
+                out[seg] = names.get(seg) or schema.segment_names.get(seg) or seg
+        return {seg: out[seg] for seg in [*names, *out] if seg in out}
+
+    @property
+    def _named_schema(self):
+        return self.settings.schema if self.settings is not None else self.panel.schema
+
+    def with_segment_names(self, names: Mapping[str, str]) -> Analysis:
+        """A copy whose segments carry these names (every figure stays as it is).
+
+        Parameters
+        ----------
+        names : mapping
+            segment id -> name, laid over the names given so far (the schema's
+            ``[segments.names]``); an empty name, or the automatic one, gives the segment
+            back its automatic name.
+
+        Returns
+        -------
+        Analysis
+            Its ``segment_names``, ``summary()``, files, deck and report use the names, and
+            its ``config.toml`` holds them in the schema's ``[segments.names]``, so a replay
+            (``analyze --config``) names the segments the same way.
+
+        Raises
+        ------
+        ValueError
+            When a key is not a segment of this analysis.
+        """
+        known = self.segment_names
+        for seg in names:
+            if seg not in known:
+                raise ValueError(f"'{seg}' is not a segment of this analysis"
+                                 f"{closest(str(seg), list(known))}; segments: "
+                                 f"{', '.join(known)}")
+        schema = self._named_schema
+        automatic = segment_names(self.profiles, schema.attributes)
+        given = dict(schema.segment_names)
+        for seg, name in names.items():
+            name = str(name).strip()
+            if not name or name == automatic.get(seg, seg):
+                given.pop(seg, None)
+            else:
+                given[seg] = name
+        if given == schema.segment_names:
+            return self
+        if schema.text:
+            named = parse_schema(schema_with_names(schema.text, given), source=schema.source)
+        else:
+            named = dataclasses.replace(schema, segment_names=given)
+        if self.settings is not None:
+            return dataclasses.replace(self, settings=self.settings.replace(schema=named))
+        panel = copy.copy(self.panel)
+        panel.schema = named
+        return dataclasses.replace(self, panel=panel)
+
     @property
     def assignments(self) -> pd.DataFrame:
         """One row per input row, same order: id, tier, segment, x, y, and the RFM
@@ -144,6 +217,7 @@ class Analysis:
         n_eff = kish_n_eff(w)
         tiers_out = tier_summary(self.panel, self.tiers)
         segments_out = {}
+        names = self.segment_names
         for seg in group_masks(self.tiers, self.segments, self.tier_order):
             mask = (self.segments == seg).to_numpy()
             if seg in tiers_out or seg == "all" or not mask.any():
@@ -165,6 +239,7 @@ class Analysis:
                 jaccard = self.segmentation.stability[seg]
                 segments_out[seg]["stability"] = _clean(jaccard)
                 segments_out[seg]["stability_label"] = stability_label(jaccard)
+            segments_out[seg]["name"] = names.get(seg, seg)
         selection = {tier: [{k: _clean(v) for k, v in row.items()} for row in rows]
                      for tier, rows in self.segmentation.selection.items()}
         attributes = {name: {"label": a.display, "scale": list(self.panel.scales[name]),
@@ -595,6 +670,11 @@ def _analyze(panel: Panel, config: AnalysisConfig, progress: Callable[[str], Non
                               config.panel_file)
     progress("profiles")
     profiles = segment_profiles(panel, tiers, segments)
+    produced = set(pd.unique(segments.to_numpy(dtype=object)))
+    warnings += [f"[segments.names] names '{seg}', which this run does not produce (its "
+                 "segments: " + ", ".join(sorted(str(s) for s in produced
+                                                 if s != UNCLASSIFIED)) + ")"
+                 for seg in config.schema.segment_names if seg not in produced]
     progress("differences")
     differences = attribute_differences(panel, masks)
     progress("commonalities")

@@ -55,7 +55,7 @@ from noncustomers.rules import Rule, parse_rule
 # schema method name at once.
 from noncustomers.segmentation.methods import METHODS
 from noncustomers.vocabulary import (  # noqa: F401 - TIERS and UNCLASSIFIED are re-exported
-    IMPORTANCE_METHODS, NON_CUSTOMER_TIERS, ROW_ID, TIERS, UNCLASSIFIED)
+    IMPORTANCE_METHODS, NON_CUSTOMER_TIERS, ROW_ID, TIERS, UNCLASSIFIED, segment_tier)
 
 __all__ = ["RFM_ROLES", "Barriers", "METHODS", "TIERS", "NON_CUSTOMER_TIERS", "UNCLASSIFIED",
            "Attribute", "Schema", "load_schema", "parse_schema"]
@@ -63,7 +63,7 @@ __all__ = ["RFM_ROLES", "Barriers", "METHODS", "TIERS", "NON_CUSTOMER_TIERS", "U
 
 _TOP_KEYS = {"id", "weight", "missing", "sheet", "tiers", "attributes", "segmentation", "order",
              "importance",
-             "barriers", "rfm", "errc", "prize"}
+             "barriers", "rfm", "errc", "prize", "segments"}
 _ATTRIBUTE_KEYS = {"importance", "performance", "scale", "label", "missing", "offered",
                    "reverse"}
 _BARRIER_KEYS = {"columns", "multi", "separator", "labels", "missing"}
@@ -148,6 +148,9 @@ class Schema:
     # when it has no stated-importance column (analytics/importance.py)
     importance_from: str | None = None
     importance_method: str = "relative-weights"
+    #: ``[segments.names]``: segment id (``refusing-2``) -> the name the user gave it
+    #: (the others are named from their profiles: :mod:`noncustomers.analytics.naming`)
+    segment_names: dict[str, str] = field(default_factory=dict)
     #: The TOML text the schema was read from (saved in config.toml and model files).
     text: str = field(default="", repr=False, compare=False)
 
@@ -403,6 +406,9 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
     importance: tuple[str | None, str] = (None, IMPORTANCE_METHODS[0])
     with problems.check():
         importance = _importance(raw.get("importance"), source)
+    segment_names: dict[str, str] = {}
+    with problems.check():
+        segment_names = _segments(raw.get("segments"), source)
     problems.raise_if_any()
 
     return Schema(id=id_col, tiers=tiers, weight=weight, missing=missing, attributes=attributes,
@@ -410,7 +416,8 @@ def parse_schema(text: str, source: str = "schema") -> Schema:
                   source=source, sheet=sheet, barriers=barriers, rfm=rfm or {},
                   errc=errc or {}, min_size=float(min_size), min_share=float(min_share),
                   prize_spend=prize, tier_settings=tier_settings,
-                  importance_from=importance[0], importance_method=importance[1], text=text)
+                  importance_from=importance[0], importance_method=importance[1],
+                  segment_names=segment_names, text=text)
 
 
 def _k_value(k: Any) -> bool:
@@ -542,6 +549,48 @@ def _importance(raw: Any, source: str) -> tuple[str | None, str]:
                           f"{closest(str(method), IMPORTANCE_METHODS)}; use one of "
                           f"{', '.join(IMPORTANCE_METHODS)}")
     return outcome, method
+
+
+#: The longest name ``[segments.names]`` accepts (a name shows in chart legends and titles).
+MAX_SEGMENT_NAME = 60
+
+
+def _segments(raw: Any, source: str) -> dict[str, str]:
+    """``[segments.names]``: segment id -> the name shown for it.
+
+    Ids are checked for their form (``<tier>-<n>`` or ``<tier>-noise``) only: whether the run
+    produces such a segment is known after segmenting, and a name for a segment it does not
+    produce is a warning of the analysis, not an error here.
+    """
+    if raw is None:
+        return {}
+    example = '[segments.names] then "refusing-2" = "Price-driven sceptics"'
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: [segments] must be a table, e.g. {example}")
+    _unknown(raw, {"names"}, "[segments]", source)
+    names = raw.get("names", {})
+    if not isinstance(names, dict):
+        raise SchemaError(f"{source}: segments.names maps a segment to its name, e.g. "
+                          f"{example}; found {names!r}")
+    problems = collect_problems()
+    out: dict[str, str] = {}
+    for segment, name in names.items():
+        with problems.check():
+            if segment_tier(segment) is None:
+                raise SchemaError(f"{source}: '{segment}' in [segments.names] is not a "
+                                  "segment: segments are <tier>-<n> such as refusing-2 (the "
+                                  f"'segment' column of assignments.csv); tiers are "
+                                  f"{', '.join(TIERS)}")
+            if not isinstance(name, str) or not name.strip():
+                raise SchemaError(f"{source}: segments.names.{segment} must be a name in "
+                                  f"quotes such as \"Price-driven sceptics\", found {name!r}")
+            if len(name.strip()) > MAX_SEGMENT_NAME or "\n" in name:
+                raise SchemaError(f"{source}: segments.names.{segment} is longer than "
+                                  f"{MAX_SEGMENT_NAME} characters or spans lines: a short "
+                                  f"name reads better in legends and titles, found {name!r}")
+            out[segment] = name.strip()
+    problems.raise_if_any()
+    return out
 
 
 def _prize(raw: Any, source: str) -> str | None:

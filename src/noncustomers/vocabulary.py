@@ -5,13 +5,17 @@ reader, the analytics, the charts, the app), so a name is defined once and nothi
 needs the schema reader just to say "unexplored".
 
 Segments are named ``<tier>-<n>``, ``n`` from 1 by descending weighted size, and
-``<tier>-noise`` for respondents a density method leaves unassigned.
+``<tier>-noise`` for respondents a density method leaves unassigned: the id, in every file.
+People also see a name in words (:mod:`noncustomers.analytics.naming`), shown with the id
+as ``Name (refusing-2)`` (:func:`segment_label`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = ["IMPORTANCE_METHODS", "NON_CUSTOMER_TIERS", "NOISE_SUFFIX", "ROW_ID", "ROW_ID_COLUMN", "TIERS", "UNCLASSIFIED", "is_noise",
-           "segment_name", "segment_order", "segment_tier"]
+           "segment_label", "segment_name", "segment_order", "segment_tier"]
 
 #: The tiers of Kim & Mauborgne, customers first, then the three non-customer tiers
 #: from nearest to farthest.
@@ -36,6 +40,17 @@ def segment_name(tier: str, number: int | None) -> str:
     ('refusing-2', 'refusing-noise')
     """
     return f"{tier}-{NOISE_SUFFIX if number is None else number}"
+
+
+def segment_label(segment: str, names: Mapping[str, str] | None) -> str:
+    """How a segment is shown to people: ``Name (refusing-2)``, its name in words (the
+    analysis's ``segment_names``) with its id; the bare id when it has no name.
+
+    >>> segment_label("refusing-2", {"refusing-2": "Price-driven"}), segment_label("all", {})
+    ('Price-driven (refusing-2)', 'all')
+    """
+    name = (names or {}).get(segment)
+    return f"{name} ({segment})" if name and name != segment else str(segment)
 
 
 def segment_tier(segment: str, tiers: tuple[str, ...] | list[str] = TIERS) -> str | None:

@@ -1,15 +1,16 @@
 """One place for colours, fonts and sizes used by every chart.
 
-Colours are the Okabe-Ito palette (safe for colour-blind readers); charts
-default to 16:9 at 1280x720 with fonts that stay readable on a slide.
+Tier colours are the Okabe-Ito palette (safe for colour-blind readers); segments take
+:data:`SEGMENT_PALETTE`, twelve distinguishable colours; charts default to 16:9 at
+1280x720 with fonts that stay readable on a slide.
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-__all__ = ["TIER_COLORS", "ERRC_COLORS", "INDUSTRY_COLOR", "PROPOSED_COLOR", "WIDTH", "HEIGHT", "style",
-           "tier_color", "segment_colors"]
+__all__ = ["TIER_COLORS", "ERRC_COLORS", "INDUSTRY_COLOR", "PROPOSED_COLOR", "SEGMENT_PALETTE",
+           "WIDTH", "HEIGHT", "style", "tier_color", "segment_colors"]
 
 TIER_COLORS = {
     "customers": "#0072B2",
@@ -32,27 +33,28 @@ def tier_color(tier: str) -> str:
     return TIER_COLORS.get(tier, "#999999")
 
 
-def _shade(hex_color: str, factor: float) -> str:
-    """Lighten (factor > 0) or darken (factor < 0) a hex colour."""
-    rgb = [int(hex_color[i:i + 2], 16) for i in (1, 3, 5)]
-    if factor >= 0:
-        rgb = [round(c + (255 - c) * factor) for c in rgb]
-    else:
-        rgb = [round(c * (1 + factor)) for c in rgb]
-    return "#" + "".join(f"{c:02x}" for c in rgb)
+#: Colours of segments, in order: Plotly's "Safe" qualitative palette (CARTO, chosen to
+#: stay apart for colour-blind readers) without its grey (grey is ``unclassified`` and
+#: noise), then a blue and an orange of Plotly's "Bold": twelve distinguishable colours.
+SEGMENT_PALETTE = ("#88CCEE", "#CC6677", "#DDCC77", "#117733", "#332288", "#AA4499",
+                   "#44AA99", "#999933", "#882255", "#661100", "#3969AC", "#E68310")
+NOISE_COLOR = "#999999"
 
 
 def segment_colors(segments: list[str]) -> dict[str, str]:
-    """Shades of the tier colour for each ``<tier>-<n>`` segment, darkest for n = 1."""
-    out = {}
-    by_tier: dict[str, list[str]] = {}
+    """One colour of :data:`SEGMENT_PALETTE` per segment, in the order given (pass every
+    segment of the run, tier by tier, so a segment keeps its colour from chart to chart);
+    twelve segments get twelve different colours, more reuse them in turn.  Noise
+    (``<tier>-noise``) and ``unclassified`` are grey."""
+    out: dict[str, str] = {}
     for seg in segments:
-        by_tier.setdefault(seg.rsplit("-", 1)[0] if seg[-1].isdigit() else seg, []).append(seg)
-    for tier, segs in by_tier.items():
-        base = tier_color(tier)
-        steps = len(segs)
-        for i, seg in enumerate(segs):
-            out[seg] = _shade(base, -0.35 + 0.85 * i / max(steps - 1, 1)) if steps > 1 else base
+        if seg in out:
+            continue
+        if seg.endswith("-noise") or seg == "unclassified":
+            out[seg] = NOISE_COLOR
+        else:
+            taken = sum(1 for color in out.values() if color != NOISE_COLOR)
+            out[seg] = SEGMENT_PALETTE[taken % len(SEGMENT_PALETTE)]
     return out
 
 

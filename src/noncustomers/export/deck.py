@@ -56,7 +56,7 @@ from noncustomers.analytics.gaps import LOW_BASE
 from noncustomers.analytics.weighted import kish_n_eff, taylor_share_interval
 from noncustomers.charts.theme import ERRC_COLORS, INDUSTRY_COLOR, PROPOSED_COLOR, tier_color
 from noncustomers.export.tables import neutralise
-from noncustomers.vocabulary import NON_CUSTOMER_TIERS, UNCLASSIFIED, is_noise
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS, UNCLASSIFIED, is_noise, segment_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from noncustomers.analysis import Analysis
@@ -1358,7 +1358,9 @@ def _segment_slide(deck: _Deck, segment: str, info: dict) -> None:
     top3 = rated.head(3)
     share = info.get("share_of_tier")
     share_text = _pct(share)
-    head = f"{_tier_title(segment)} ({share_text} of the {tier})"
+    name = info.get("name") or deck.analysis.segment_names.get(segment)
+    head = (f"{_tier_title(name)} ({segment}, {share_text} of the {tier})"
+            if name and name != segment else f"{_tier_title(segment)} ({share_text} of the {tier})")
     if len(top3):
         lead = top3.iloc[0]
         label = deck.labels.get(lead["attribute"], lead["attribute"])
@@ -1431,8 +1433,8 @@ def _segment_slide(deck: _Deck, segment: str, info: dict) -> None:
                     MUTED_COLOR, True)], fill="F2F2F2")
     deck.footer(slide)
     attrs = deck.schema.attributes
-    notes = [f"Segment {segment} of the {tier} tier (summary.json segments; gaps.csv rows "
-             f"group = {segment}; profiles.csv).",
+    notes = [f"Segment {segment_label(segment, {segment: name})} of the {tier} tier "
+             f"(summary.json segments; gaps.csv rows group = {segment}; profiles.csv).",
              f"Base: {_base(n, n_eff)}" + (" — LOW BASE" if low else "")
              + f"; share of the tier {_pct(share, 1)} "
              f"({_interval(info.get('share_of_tier_lo'), info.get('share_of_tier_hi'), 1)}; "

@@ -21,7 +21,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from noncustomers.export.figures import analysis_figures
-from noncustomers.vocabulary import NON_CUSTOMER_TIERS
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS, segment_label
 
 if TYPE_CHECKING:
     from noncustomers.analysis import Analysis
@@ -142,8 +142,8 @@ def _tables(analysis: Analysis, summary: dict[str, Any]) -> dict[str, str]:
                  for entry in analysis.errc.get(action, [])]
     if errc_rows:
         out["errc"] = _table(pd.DataFrame(errc_rows))
-    segments = [{"segment": name, "tier": s["tier"], "respondents": f"{s['n']:,}",
-                 "share of tier": _pct(s["share_of_tier"]),
+    segments = [{"segment": segment_label(name, {name: s.get("name", name)}), "tier": s["tier"],
+                 "respondents": f"{s['n']:,}", "share of tier": _pct(s["share_of_tier"]),
                  "95% interval": f"{_pct(s['share_of_tier_lo'])} to "
                                  f"{_pct(s['share_of_tier_hi'])}",
                  "stability": s.get("stability_label", ""),

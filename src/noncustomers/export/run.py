@@ -12,13 +12,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from noncustomers.export.folder import OutputFolder
 from noncustomers.export.tables import csv_bytes, json_bytes
 
 if TYPE_CHECKING:
     from noncustomers.analysis import Analysis
 
-__all__ = ["CHARTS_FOLDER", "OUTPUT_FILES", "chart_files", "run_files", "write_run"]
+__all__ = ["CHARTS_FOLDER", "OUTPUT_FILES", "chart_files", "named", "run_files", "write_run"]
 
 #: The files of every run (the foundation contract; new files are appended).
 OUTPUT_FILES = ("assignments.csv", "gaps.csv", "summary.json", "profiles.csv",
@@ -30,6 +32,20 @@ CHARTS_FOLDER = "charts"
 _TABLES = {"gaps.csv": "gaps", "profiles.csv": "profiles", "differences.csv": "differences",
            "commonalities.csv": "commonalities", "drivers.csv": "drivers",
            "canvas.csv": "canvas"}
+#: Tables with a row per segment (among others): the column holding the segment id; a
+#: ``name`` column (the segment's name, empty on rows of ``all`` and the tiers) follows
+#: the others.
+_NAMED = {"gaps.csv": "group", "profiles.csv": "segment", "differences.csv": "group"}
+
+
+def named(table: pd.DataFrame, column: str, names: dict[str, str]) -> pd.DataFrame:
+    """``table`` with a ``name`` column appended: the name of the segment in ``column``
+    (``Analysis.segment_names``), empty on rows that are not a segment."""
+    if column not in table.columns or "name" in table.columns:
+        return table
+    values = table[column].to_numpy(dtype=object)
+    return table.assign(name=pd.Series([names.get(v, "") for v in values], index=table.index,
+                                       dtype=object))
 
 
 def run_files(analysis: Analysis, summary: dict[str, Any] | None = None) -> dict[str, bytes]:
@@ -38,8 +54,12 @@ def run_files(analysis: Analysis, summary: dict[str, Any] | None = None) -> dict
     ``summary``: ``analysis.summary()``, when the caller has it already (it is not cheap).
     """
     files = {"assignments.csv": csv_bytes(analysis.assignments, round_figures=False)}
+    names = analysis.segment_names
     for name, attribute in _TABLES.items():
-        files[name] = csv_bytes(getattr(analysis, attribute))
+        table = getattr(analysis, attribute)
+        if name in _NAMED:
+            table = named(table, _NAMED[name], names)
+        files[name] = csv_bytes(table)
     files["summary.json"] = json_bytes(analysis.summary() if summary is None else summary)
     files["config.toml"] = analysis.config_toml().encode("utf-8")
     return {name: files[name] for name in OUTPUT_FILES}

@@ -13,7 +13,8 @@ from noncustomers.charts.theme import HEIGHT, WIDTH
 from noncustomers.export.figures import slug
 from noncustomers.export.images import FORMATS, chart_bytes, chromium_path
 
-__all__ = ["HEADERS", "attribute_labels", "readable", "show_chart"]
+__all__ = ["HEADERS", "attribute_labels", "readable", "rename_segments", "renamed",
+           "segment_names", "show_chart"]
 
 #: Column names of the library's tables in people's words, for the pages' tables (the
 #: files keep the names: they are a contract).
@@ -69,3 +70,37 @@ def attribute_labels(analysis: Analysis) -> dict[str, str]:
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """The table with :data:`HEADERS` for column names (others: underscores as spaces)."""
     return table.rename(columns=lambda c: HEADERS.get(c, str(c).replace("_", " ")))
+
+
+# ---- segment names the user gave in this session ------------------------------------------
+
+_NAMES = "noncustomers.segment_names"
+
+
+def segment_names(key: str) -> dict[str, str]:
+    """This session's renames of the analysis ``key`` (``Loaded.key``): segment id -> name
+    (an empty name gives a segment back its automatic one)."""
+    stored = st.session_state.get(_NAMES) or {}
+    return dict(stored.get(key, {}))
+
+
+def rename_segments(key: str, names: dict[str, str]) -> bool:
+    """Lay ``names`` over this session's renames of the analysis ``key``; True when that
+    changed them.  Renames of another analysis are dropped (they name other segments)."""
+    current = segment_names(key)
+    merged = {**current, **{seg: str(name).strip() for seg, name in names.items()}}
+    if merged == current:
+        return False
+    st.session_state[_NAMES] = {key: merged}
+    return True
+
+
+def renamed(analysis: Analysis | None, key: str) -> Analysis | None:
+    """``analysis`` with this session's renames applied
+    (:meth:`~noncustomers.analysis.Analysis.with_segment_names`): what every page shows and
+    every download writes.  None stays None; renames that no longer fit are left out."""
+    names = segment_names(key)
+    if analysis is None or not names:
+        return analysis
+    known = analysis.segment_names
+    return analysis.with_segment_names({s: n for s, n in names.items() if s in known})

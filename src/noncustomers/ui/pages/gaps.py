@@ -8,6 +8,7 @@ from noncustomers.charts import plot_gaps, plot_quadrants
 from noncustomers.charts.gaps import group_rows
 from noncustomers.ui import state
 from noncustomers.ui.widgets import attribute_labels, show_chart
+from noncustomers.vocabulary import segment_label
 
 analysis = state.require()
 st.title("Gaps: what each group values vs what the industry delivers")
@@ -22,7 +23,10 @@ def describe(group: str) -> str:
     if group in summary["tiers"]:
         return f"{group} ({summary['tiers'][group]['n']:,})"
     seg = summary["segments"].get(group)
-    return f"{group} ({seg['n']:,}, {seg['share_of_tier']:.0%} of {seg['tier']})" if seg else group
+    if seg is None:
+        return group
+    return (f"{segment_label(group, {group: seg.get('name', group)})} ({seg['n']:,}, "
+            f"{seg['share_of_tier']:.0%} of {seg['tier']})")
 
 
 if not analysis.panel.schema.attributes:

@@ -1,14 +1,19 @@
-"""Segments: how many, how stable, and who they are (profiles)."""
+"""Segments: how many, how stable, who they are (profiles), and what to call them."""
 
 import pandas as pd
 import streamlit as st
 
 from noncustomers.charts import plot_k_selection
+from noncustomers.charts.profile import plot_segment_profile
 from noncustomers.ui import state
-from noncustomers.ui.widgets import readable, show_chart
+from noncustomers.ui.widgets import readable, rename_segments, renamed, show_chart
+from noncustomers.vocabulary import segment_label
 
-analysis = state.require()
+loaded = state.current()
+# The session's renames (state.require may apply them already: renaming twice is a no-op).
+analysis = renamed(state.require(), loaded.key)
 summary = analysis.summary()
+names = analysis.segment_names
 st.title("Segments within each tier")
 st.caption(f"Method: {summary['config']['method']}. Stability: mean bootstrap Jaccard "
            f"({summary['config']['stability_runs']} refits; Hennig: ≥ 0.75 stable, 0.6-0.75 "
@@ -22,6 +27,7 @@ if not summary["segments"]:
     st.stop()
 segments = pd.DataFrame([{
     "segment": name,
+    "name": names.get(name, name),
     "tier": seg["tier"],
     "respondents": f"{seg['n']:,}",
     "share of its tier": f"{seg['share_of_tier']:.0%}",
@@ -33,8 +39,33 @@ segments = pd.DataFrame([{
 } for name, seg in summary["segments"].items()])
 largest = max(summary["segments"].items(), key=lambda item: item[1]["n"])
 st.markdown(f"**{len(summary['segments'])} segments** across the tiers; the largest is "
-            f"**{largest[0]}** ({largest[1]['share_of_tier']:.0%} of the {largest[1]['tier']}).")
-st.dataframe(segments, hide_index=True, width="stretch")
+            f"**{segment_label(largest[0], names)}** ({largest[1]['share_of_tier']:.0%} of the "
+            f"{largest[1]['tier']}).")
+# The editor starts afresh after each rename (a new key), so it always shows the names in use.
+version = st.session_state.setdefault("segment_names_version", 0)
+edited = st.data_editor(
+    segments, hide_index=True, width="stretch", key=f"segment_names_{loaded.key}_{version}",
+    disabled=[c for c in segments.columns if c != "name"],
+    column_config={"name": st.column_config.TextColumn(
+        "name (click to rename)", max_chars=60,
+        help="What sets the segment apart, from its profile; type your own name. Empty "
+             "gives back the automatic name. Every page, file, deck and report uses it.")})
+changed = {seg: str(new or "").strip() for seg, new, old in
+           zip(edited["segment"], edited["name"], segments["name"], strict=True) if new != old}
+if changed and rename_segments(loaded.key, changed):
+    st.session_state["segment_names_version"] = version + 1
+    st.rerun()
+st.caption("Names come from the answers that set each segment furthest apart from everyone "
+           "(highest and lowest index): \"values X\" or \"X-driven\" where it rates X "
+           "more important than everyone, \"cool on X\" where less. The segment ids "
+           "(refusing-2) stay the same in every file.")
+schema = analysis.settings.schema if analysis.settings is not None else analysis.panel.schema
+if schema.text:
+    st.download_button(
+        "Schema with these names (TOML)", data=schema.text, file_name="schema.toml",
+        mime="application/toml", key="dl_schema_names", on_click="ignore",
+        help="Your schema with the names you gave in [segments.names]: `noncustomers "
+             "analyze --schema` then names the segments the same way.")
 
 tiers = list(summary["selection"])
 if tiers:
@@ -45,8 +76,12 @@ if tiers:
                height=460)
 
 st.subheader("Profile of a segment")
-names = list(summary["segments"])
-segment = st.selectbox("Segment", names, key="profile_segment")
+segment = st.selectbox("Segment", list(summary["segments"]), key="profile_segment",
+                       format_func=lambda seg: segment_label(seg, names))
+if (analysis.profiles["segment"] == segment).any():
+    rows = int((analysis.profiles["segment"] == segment).sum())
+    show_chart(plot_segment_profile(analysis.profiles, segment, names.get(segment)),
+               key=f"profile_{segment}", height=max(520, 260 + 26 * rows))
 profile = analysis.profiles[analysis.profiles["segment"] == segment].drop(columns="segment")
 shown = profile.drop(columns=["basis"]).round(3).astype({"p_value": object, "q_value": object})
 untested = profile["basis"].to_numpy()
