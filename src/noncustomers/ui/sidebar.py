@@ -13,6 +13,7 @@ from noncustomers.rules import rule_selecting
 from noncustomers.sample import sample_paths
 from noncustomers.segmentation.methods import METHODS
 from noncustomers.ui import mapping, state
+from noncustomers.ui.widgets import renamed
 
 __all__ = ["render"]
 
@@ -74,7 +75,7 @@ def render() -> state.Loaded | None:
         st.sidebar.warning(note)
     st.sidebar.caption(f"{loaded.panel_name} · {len(loaded.first.panel):,} respondents · "
                        f"schema: {loaded.schema_name}")
-    analysis = loaded.analysis
+    analysis = renamed(loaded.analysis, loaded.key)  # with the session's segment names
     if analysis is None:  # still analysing (app.py reruns the page when it is done)
         st.sidebar.header("Download")
         st.sidebar.caption("The files, the deck and the report appear here when the analysis "

@@ -281,7 +281,9 @@ def require() -> Analysis:
         wait_for_analysis(loaded)
     if loaded is None or loaded.analysis is None:
         _no_analysis(loaded)
-    return loaded.analysis
+    from noncustomers.ui.widgets import renamed  # widgets import this module
+
+    return renamed(loaded.analysis, loaded.key)  # the session's segment names
 
 
 def _no_analysis(loaded: Loaded | None) -> None:
