@@ -48,6 +48,7 @@ def _pages(analysed_now: bool = False) -> list:
         st.Page(f"{pages}/segments.py", title="Segments"),
         st.Page(f"{pages}/gaps.py", title="Gaps"),
         st.Page(f"{pages}/commonalities.py", title="Commonalities"),
+        st.Page(f"{pages}/differences.py", title="Differences"),
         st.Page(f"{pages}/canvas.py", title="Strategy canvas"),
         st.Page(f"{pages}/errc.py", title="ERRC grid"),
     ]

@@ -373,7 +373,8 @@ def _browser_tests_will_run(session: pytest.Session) -> bool:
 _XDIST_GROUPS = {"test_embedding.py": "umap",
                  "test_cli.py": "sample", "test_charts.py": "sample",
                  "test_output_folder.py": "sample", "test_profiles.py": "sample",
-                 "test_exports.py": "sample", "test_deck.py": "sample"}
+                 "test_exports.py": "sample", "test_deck.py": "sample",
+                 "test_app_explore.py": "sample"}
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent under -p no:xdist (make load)

@@ -72,6 +72,7 @@ def test_no_request_leaves_the_machine(server, page):
 PAGES = [("Set up", "Set up your survey"), ("Tier sizes", "Who buys"),
          ("Map", "Map of respondents"), ("Segments", "Segments within each tier"),
          ("Gaps", "Gaps"), ("Commonalities", "What non-customers share"),
+         ("Differences", "The differences that matter"),
          ("Strategy canvas", "Strategy canvas"), ("ERRC grid", "Eliminate")]
 
 

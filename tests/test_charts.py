@@ -103,7 +103,7 @@ def test_differences_chart_draws_the_tables_significant_rows_largest_first(resul
         (d for d, _ in drawn), reverse=True)
     assert order[0] == "Childcare on site (importance)"  # the planted need
     assert fig.layout.title.text.startswith(
-        "<b>Refusing non-customers differ most from customers on Childcare on site: they "
+        "<b>Refusing non-customers differ most from customers on Childcare on site:<br>they "
         "value it 4.1 points more")
 
 

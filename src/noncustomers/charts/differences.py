@@ -22,7 +22,7 @@ CHART_MEASURES = ("importance", "performance")
 
 #: Each measure of the differences table in people's words.
 MEASURE_WORDS = {"importance": "importance", "performance": "rating of the industry",
-                 "importance_t2b": "share rating it top-box important"}
+                 "importance_t2b": "top-box share"}
 
 _STYLE = {"importance": (IMPORTANCE_COLOR, "circle", "Importance (how much they value it)"),
           "performance": (PERFORMANCE_COLOR, "diamond",
@@ -137,8 +137,10 @@ def plot_differences(differences: pd.DataFrame, group: str, versus: str = "custo
         fig.update_yaxes(visible=False)
         return style(fig, title, note)
     lead = rows.iloc[0]
-    title = f"{who} differ most from {other} on {lead['factor']}: {difference_sentence(lead)}"
-    return style(fig, title, note)
+    title = f"{who} differ most from {other} on {lead['factor']}:<br>{difference_sentence(lead)}"
+    fig = style(fig, title, note)
+    fig.update_layout(margin={"t": 140})  # the two-line title and its subtitle
+    return fig
 
 
 def _tier_of(group: str) -> str | None:

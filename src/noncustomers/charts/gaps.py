@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from noncustomers.analytics.gaps import opportunity_band
 from noncustomers.charts.theme import IMPORTANCE_COLOR, PERFORMANCE_COLOR, style
 
 __all__ = ["group_rows", "plot_gaps"]
@@ -17,16 +18,22 @@ def group_rows(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None 
                ) -> tuple[pd.DataFrame, bool]:
     """The gaps rows of ``group`` with a ``label`` column, and whether its performance is
     the users' (True when the group never used the offering and so rated nothing: it is
-    compared with the industry as rated by all who rated it, the ``all`` group)."""
+    compared with the industry as rated by all who rated it, the ``all`` group; its gap,
+    and its opportunity from the users' top-box performance, follow, as in the ERRC grid)."""
     labels = labels or {}
     rows = gaps[gaps["group"] == group].copy()
     if rows.empty:
         raise ValueError(f"group '{group}' is not in the gaps table")
     rows["label"] = [labels.get(a, a) for a in rows["attribute"]]
     if rows["performance"].isna().all() and (gaps["group"] == "all").any():
-        overall = gaps[gaps["group"] == "all"].set_index("attribute")["performance"]
-        rows["performance"] = rows["attribute"].map(overall).to_numpy()
+        overall = gaps[gaps["group"] == "all"].set_index("attribute")
+        rows["performance"] = rows["attribute"].map(overall["performance"]).to_numpy()
         rows["gap"] = rows["importance"] - rows["performance"]
+        if "performance_t2b" in overall and "opportunity" in rows:
+            perf_t2b = rows["attribute"].map(overall["performance_t2b"]).to_numpy(dtype=float)
+            imp_t2b = rows["importance_t2b"].to_numpy(dtype=float)
+            rows["opportunity"] = imp_t2b + np.maximum(imp_t2b - perf_t2b, 0.0)
+            rows["opportunity_band"] = [opportunity_band(o) for o in rows["opportunity"]]
         return rows, True
     return rows, False
 

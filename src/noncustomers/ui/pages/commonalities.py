@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from noncustomers.charts import plot_commonalities, plot_drivers
-from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 from noncustomers.ui import state
 from noncustomers.ui.widgets import attribute_labels, show_chart
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 
 analysis = state.require()
 st.title("What non-customers share")
@@ -19,8 +19,20 @@ if not kinds:
 names = {"barrier": "Reasons for not buying", "need": "Needs (top-box importance)"}
 kind = st.radio("Show", kinds, format_func=names.get, horizontal=True, key="common_kind")
 rows = table[table["kind"] == kind]
+lead = rows.sort_values("rank").iloc[0]
+says = "give it as a reason" if kind == "barrier" else "rate it top-box important"
+st.markdown(f"**{lead['label']} is what non-customers share most: at least {lead['floor']:.0%} "
+            f"of every non-customer tier {says}.**")
+st.caption("How to read: one group of bars per item, one bar per tier with its 95% interval; "
+           "items are ranked by their lowest share across the tiers, so the top one is the "
+           "most widely shared.")
 show_chart(plot_commonalities(table, kind, top=len(rows)), key=f"commonalities_{kind}",
            height=max(620, 60 * len(rows) + 200))
+low = sorted({t for cell in rows["low_base"] if isinstance(cell, str) for t in cell.split(";")
+              if t})
+if low:
+    st.warning(f"Low base: the effective sample size of {', '.join(low)} is under 30 on some "
+               "items (the table's last column); their shares are uncertain.")
 
 
 def _share(row, tier: str) -> str:
@@ -40,13 +52,14 @@ shown = pd.DataFrame({
     "item": rows["label"],
     **{tier: [_share(r, tier) for _, r in rows.iterrows()] for tier in NON_CUSTOMER_TIERS},
     "floor": [f"{v:.0%}" for v in rows["floor"]],
-    "evenness": rows["evenness"].round(2),
+    "evenness": [f"{v:.2f}" for v in rows["evenness"]],
     "breadth": rows["breadth"],
-    "reach (people)": rows["reach"].round(0),
-    "low base (n_eff < 30)": rows["low_base"].str.replace(";", ", "),
+    "reach (people)": [f"{v:,.0f}" for v in rows["reach"]],
+    **({"low base in": rows["low_base"].fillna("").str.replace(";", ", ")} if low else {}),
 })
 st.dataframe(shown, hide_index=True, width="stretch",
-             column_config={"item": st.column_config.TextColumn("item", width="medium")})
+             column_config={"rank": st.column_config.NumberColumn(width=50),
+                            "item": st.column_config.TextColumn("item", width="medium")})
 st.caption("Share of each tier with its 95% Wilson interval (on the tier's effective base). "
            "Floor: the lowest share across the three tiers (an item is only as common as its "
            "least convinced tier); evenness = floor / peak; breadth: tiers where at least 30% "
