@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from noncustomers.charts import plot_map
+from noncustomers.charts.map import map_view, plot_map
+from noncustomers.export.tables import csv_bytes
 from noncustomers.ui import state
 from noncustomers.ui.widgets import show_chart
 
@@ -57,10 +58,31 @@ with st.spinner(f"Computing the {method.upper()} map…"):
     coords = state.map_for(loaded.key, method, analysis.config["seed"], analysis)
 notice.empty()
 
+seed = analysis.config["seed"]
 assignments = analysis.assignments
 assignments["x"], assignments["y"] = coords[:, 0], coords[:, 1]
-show_chart(plot_map(assignments, color_by=color_by, method=method,
-                    tier_order=analysis.tier_order, seed=analysis.config["seed"]),
+# One view for the picture and the download: the file holds exactly the x, y drawn.
+view = map_view(assignments, seed=seed)
+show_chart(plot_map(view, color_by=color_by, method=method, tier_order=analysis.tier_order),
            key=f"map_{color_by}_{method}", height=680)
-st.caption("The map is for orientation only: segments are found in the full answer space, "
-           "not on this picture.")
+st.caption(f"{view.jitter.describe()} The map is for orientation only: segments are found "
+           "in the full answer space, not on this picture.")
+
+columns = [c for c in view.table.columns if c != "drawn" or view.sampled]
+if not view.jitter.jittered:
+    columns = [c for c in columns if c not in ("map_x", "map_y")]
+st.download_button(
+    "Download the map's coordinates (CSV)", data=csv_bytes(view.table[columns]),
+    file_name=f"map_{method}.csv", mime="text/csv", on_click="ignore",
+    help="Every respondent's x, y exactly as drawn here"
+         + ("; map_x, map_y before the jitter" if view.jitter.jittered else "")
+         + ("; drawn says who is in the sample shown" if view.sampled else "") + ".")
+differences = []
+if method != "pca":
+    differences.append(f"this is the {method.upper()} map, that file has the PCA map's")
+if view.jitter.jittered:
+    differences.append("here the points are jittered (map_x, map_y in this file are the "
+                       "PCA positions)" if method == "pca" else "here the points are jittered")
+if differences:
+    st.caption("These x, y differ from those in assignments.csv (the sidebar's download and "
+               "`noncustomers analyze`): " + "; ".join(differences) + ".")
