@@ -108,3 +108,10 @@ def test_mcdonalds_yes_no_perceptions_are_spread():
     assert view.jitter.respondents == 1453 and view.jitter.positions < 300  # 264 here
     assert view.table[["x", "y"]].drop_duplicates().shape[0] == 1453
     assert "1,453 respondents" in view.jitter.describe()
+
+
+def test_respondents_without_a_position_are_not_called_a_sample():
+    exact = np.vstack([np.random.default_rng(0).normal(size=(100, 2)), np.full((3, 2), np.nan)])
+    view = map_view(_assignments(exact))
+    assert not view.sampled and view.table["drawn"].sum() == 100
+    assert "random" not in plot_map(view, method="pca").layout.title.text

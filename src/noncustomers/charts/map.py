@@ -36,7 +36,8 @@ class MapView:
 
     @property
     def sampled(self) -> bool:
-        return not bool(self.table["drawn"].all())
+        """Whether only a sample of the respondents with a position is drawn."""
+        return int(self.table["drawn"].sum()) < self.jitter.respondents
 
     def note(self) -> str:
         """The subtitle's fragment: jitter and sampling, when either applies."""
@@ -46,7 +47,7 @@ class MapView:
                          f"({self.jitter.positions:,} distinct positions)")
         if self.sampled:
             parts.append(f"a random {int(self.table['drawn'].sum()):,} of "
-                         f"{len(self.table):,} shown")
+                         f"{self.jitter.respondents:,} shown")
         return "".join(f"; {p}" for p in parts)
 
 
