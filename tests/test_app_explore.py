@@ -71,7 +71,11 @@ def test_differences_page_switches_tier_comparison_and_segment(app_env):
     # a segment is never tested on its basis (its importance ratings): described only
     importance = table[table["measure"] == "importance"]
     assert (importance["verdict"] == "not tested: built from it").all()
-    assert (importance["q"] == "not tested").all()
+    assert (importance["q"] == "n/a").all()
+    # the unexplored never used the offering: nothing else to test, so no chart, and the
+    # headline says why
+    assert not at.get("plotly_chart")
+    assert at.markdown[0].value.startswith("**Nothing here can be tested")
 
 
 def test_errc_page_shows_which_tier_makes_each_call_and_borderline_beside_the_grid(app_env):

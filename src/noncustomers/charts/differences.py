@@ -114,7 +114,8 @@ def plot_differences(differences: pd.DataFrame, group: str, versus: str = "custo
             customdata=np.c_[part["difference_lo"], part["difference_hi"], part["q_value"]],
             hovertemplate="%{y}<br>difference %{x:+.2f} (95%: %{customdata[0]:.2f} to "
                           "%{customdata[1]:.2f})<br>q = %{customdata[2]:.2g}<extra></extra>"))
-    fig.add_vline(x=0, line={"color": "#888", "width": 1})
+    if len(rows):
+        fig.add_vline(x=0, line={"color": "#888", "width": 1})
     fig.update_xaxes(title=f"{who} minus {other}: points on 0-10 (0 = no difference)",
                      zeroline=False)
     fig.update_yaxes(autorange="reversed", title=None, tickfont={"size": 15},
@@ -129,8 +130,9 @@ def plot_differences(differences: pd.DataFrame, group: str, versus: str = "custo
         title = (f"{who} do not differ significantly from {other}" if tested.any() else
                  f"{who}: no difference from {other} could be tested")
         fig.add_annotation(text="No significant difference on these measures" if tested.any()
-                           else "Nothing tested: a segment is not tested on what it was built "
-                                "from, and a group that rated nothing has no rating to compare",
+                           else "Nothing tested: a segment is not tested on what it was "
+                                "built from,<br>and a group that rated nothing has no rating "
+                                "to compare",
                            showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
                            font={"size": 18})
         fig.update_xaxes(visible=False)

@@ -51,23 +51,31 @@ versus = right.segmented_control("Compared with", ["customers", "rest"], default
                                  format_func=versus_words, key="diff_versus") or "customers"
 labels = attribute_labels(analysis)
 who, other = group_words(group), versus_words(versus)
+subject = who[0].lower() + who[1:]  # mid-sentence
 compared = {"customers": f"the {summary['tiers']['customers']['n']:,} customers (the whole "
                          "customers tier)",
             "rest": "everyone else in the survey (customers and the other non-customers)"}
 base = summary["tiers"][tier]["n"] if group == tier else summary["segments"][group]["n"]
 
 top = chart_rows(table, group, versus, labels)
+rows = ranked_differences(table, group, versus)
+tested = rows["q_value"].notna().any()
 if len(top):
     lead = top.iloc[0]
     st.markdown(f"**{who} differ most from {other} on {lead['factor']}: "
                 f"{difference_sentence(lead)}.**")
-else:
+elif tested:
     st.markdown(f"**{who} show no significant difference from {other} on importance or on "
                 "their rating of the industry.**")
-st.caption(f"Compared: {who.lower() if group == tier else who} ({base:,} respondents) against "
+else:
+    st.markdown(f"**Nothing here can be tested: {subject} "
+                "are described, not tested, on what they were built from, and they rated "
+                "nothing else.**")
+st.caption(f"Compared: {subject} ({base:,} respondents) against "
            f"{compared[versus]}, with the survey weights.")
-show_chart(plot_differences(table, group, versus, labels), key=f"differences_{group}_{versus}",
-           height=max(460, 44 * len(top) + 240))
+if tested:
+    show_chart(plot_differences(table, group, versus, labels),
+               key=f"differences_{group}_{versus}", height=max(460, 44 * len(top) + 240))
 low = analysis.gaps[(analysis.gaps["group"] == group) & analysis.gaps["low_base"]]
 if len(low):
     st.warning(f"Low base: the effective sample size of {group} is {low['n_eff'].iloc[0]:.0f} "
@@ -102,13 +110,12 @@ def _interval(lo: float, hi: float, measure: str) -> str:
 
 def _q(q: float) -> str:
     if math.isnan(q):
-        return "not tested"
+        return "n/a"
     return "< 0.001" if q < 0.001 else f"{q:.3f}"
 
 
 VERDICT = {"significant": "significant", "not significant": "not significant",
            "not tested": "not tested: built from it"}
-rows = ranked_differences(table, group, versus)
 shown = pd.DataFrame({
     "factor": [labels.get(a, a) for a in rows["attribute"]],
     "measure": rows["measure"].map(MEASURE_WORDS),
@@ -125,13 +132,13 @@ shown = pd.DataFrame({
 st.subheader(f"Every difference, {group} vs {other}")
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3,
              column_config={"factor": st.column_config.TextColumn(width=180),
-                            "measure": st.column_config.TextColumn(width=145),
-                            group: st.column_config.TextColumn(width=85),
-                            other: st.column_config.TextColumn(width=95),
+                            "measure": st.column_config.TextColumn(width=135),
+                            group: st.column_config.TextColumn(width=80),
+                            other: st.column_config.TextColumn(width=90),
                             "difference": st.column_config.TextColumn(width=85),
-                            "95% interval": st.column_config.TextColumn(width=115),
+                            "95% interval": st.column_config.TextColumn(width=110),
                             "q": st.column_config.TextColumn(width=70),
-                            "verdict": st.column_config.TextColumn(width=155),
+                            "verdict": st.column_config.TextColumn(width=150),
                             "index": st.column_config.NumberColumn(
                                 format="%d", width=60,
                                 help="The group's figure as a % of all respondents' "
