@@ -43,8 +43,10 @@ from noncustomers.panel import Panel
 __all__ = ["DIFFERENCE_COLUMNS", "DIFFERENCE_MEASURES", "SIGNIFICANT_Q", "attribute_differences",
            "defining_columns", "ranked_differences"]
 
-DIFFERENCE_COLUMNS = ["group", "versus", "attribute", "measure", "value", "difference",
-                      "difference_lo", "difference_hi", "p_value", "q_value", "index", "basis"]
+#: The columns of ``differences.csv``: those of the first release in their order, then the
+#: ones added since (a reader by position keeps working).
+DIFFERENCE_COLUMNS = ["group", "versus", "attribute", "measure", "difference", "p_value",
+                      "q_value", "index", "basis", "value", "difference_lo", "difference_hi"]
 DIFFERENCE_MEASURES = ("importance", "importance_t2b", "performance")
 #: A row is significant when its Benjamini-Hochberg q-value is below this.
 SIGNIFICANT_Q = 0.05
