@@ -35,7 +35,8 @@ def test_every_view_renders_the_sample(app_env, view):
     assert not at.error, [e.value for e in at.error]
     assert at.title and at.title[0].value
     charts = at.get("plotly_chart")
-    # gaps: + the quadrants; commonalities: + the drivers; canvas: + curve test, your curve
+    # gaps: + the quadrants; commonalities: + the drivers; canvas: + curve test, your curve;
+    # segments: + the profile of a segment
     expected = {"gaps": 2, "commonalities": 2, "canvas": 3, "segments": 2}.get(view, 1)
     assert len(charts) == expected, f"{view}: expected {expected} charts, found {len(charts)}"
 
