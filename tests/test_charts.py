@@ -130,6 +130,10 @@ def test_map_has_one_trace_per_tier_or_segment(result):
     assert len(fig.data) == a["segment"].nunique()
     assert sum(len(t.x) for t in fig.data) == 1000
     assert "random 1,000 of 5,000" in fig.layout.title.text
+    named = plot_map(a, "segment", "pca", max_points=1000,
+                     names={"refusing-2": "Price-driven sceptics"})
+    assert {t.name.rsplit(" (", 1)[0] for t in named.data} >= {
+        "Price-driven sceptics (refusing-2)", "refusing-1"}
 
 
 def test_segment_colors_are_distinct_and_stable_by_position():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +11,7 @@ import plotly.graph_objects as go
 
 from noncustomers.charts.theme import segment_colors, style, tier_color
 from noncustomers.embedding import JITTER, Jittered, jitter_overlaps
+from noncustomers.vocabulary import segment_label
 
 __all__ = ["MAX_POINTS", "MapView", "map_view", "plot_map"]
 
@@ -40,15 +42,16 @@ class MapView:
         return int(self.table["drawn"].sum()) < self.jitter.respondents
 
     def note(self) -> str:
-        """The subtitle's fragment: jitter and sampling, when either applies."""
+        """The subtitle's second line: jitter and sampling, when either applies ("" if none)."""
         parts = []
         if self.jitter.jittered:
-            parts.append(f"jittered by up to {self.jitter.share:.0%} of the span "
+            parts.append(f"Points jittered by up to {self.jitter.share:.0%} of the span "
                          f"({self.jitter.positions:,} distinct positions)")
         if self.sampled:
             parts.append(f"a random {int(self.table['drawn'].sum()):,} of "
                          f"{self.jitter.respondents:,} shown")
-        return "".join(f"; {p}" for p in parts)
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:] + "." if text else ""
 
 
 def map_view(assignments: pd.DataFrame, seed: int = 0, max_points: int = MAX_POINTS,
@@ -86,7 +89,8 @@ def map_view(assignments: pd.DataFrame, seed: int = 0, max_points: int = MAX_POI
 
 def plot_map(assignments: pd.DataFrame | MapView, color_by: str = "tier", method: str = "umap",
              tier_order: list[str] | None = None, max_points: int = MAX_POINTS,
-             seed: int = 0, jitter: bool = True) -> go.Figure:
+             seed: int = 0, jitter: bool = True,
+             names: Mapping[str, str] | None = None) -> go.Figure:
     """Scatter of ``x, y`` with one trace per tier or segment.
 
     Parameters
@@ -104,6 +108,9 @@ def plot_map(assignments: pd.DataFrame | MapView, color_by: str = "tier", method
         Seeds the sample and the jitter.
     jitter : bool
         Spread respondents who share a position when many do (said in the subtitle).
+    names : mapping, optional
+        segment id -> its name in words (``Analysis.segment_names``): segments are shown as
+        ``Name (refusing-2)``.
     """
     view = assignments if isinstance(assignments, MapView) else map_view(
         assignments, seed=seed, max_points=max_points, jitter=jitter)
@@ -120,16 +127,22 @@ def plot_map(assignments: pd.DataFrame | MapView, color_by: str = "tier", method
         part = data[data[color_by] == group]
         if part.empty:
             continue
+        label = segment_label(group, names) if color_by == "segment" else group
         fig.add_trace(go.Scattergl(
-            x=part["x"], y=part["y"], mode="markers", name=f"{group} ({len(part):,})",
+            x=part["x"], y=part["y"], mode="markers", name=f"{label} ({len(part):,})",
             marker={"size": 5, "color": colors[group], "opacity": 0.7},
-            hovertemplate=f"{group}<extra></extra>",
+            hovertemplate=f"{label}<extra></extra>",
         ))
     fig.update_xaxes(showticklabels=False, title=None, zeroline=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, title=None, zeroline=False, showgrid=False,
                      scaleanchor="x", scaleratio=1)
     fig.update_layout(legend={"itemsizing": "constant"})
     label = {"umap": "UMAP", "pca": "PCA"}.get(method, method)
-    return style(fig, f"Map of respondents by {color_by}",
-                 f"{label} of the segmentation basis: nearby points answered alike"
-                 f"{view.note()}. Axes have no units.")
+    subtitle = f"{label} of the segmentation basis: nearby points answered alike. Axes have no units."
+    note = view.note()
+    if note:  # a second subtitle line (the house style's subtitle is one span)
+        subtitle += f"</span><br><span style='font-size:15px;color:#555'>{note}"
+    fig = style(fig, f"Map of respondents by {color_by}", subtitle)
+    if note:
+        fig.update_layout(margin_t=fig.layout.margin.t + 25)
+    return fig

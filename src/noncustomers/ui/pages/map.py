@@ -1,5 +1,7 @@
 """The 2-D map of respondents, coloured by tier or segment."""
 
+from functools import partial
+
 import streamlit as st
 
 from noncustomers.charts.map import map_view, plot_map
@@ -63,7 +65,8 @@ assignments = analysis.assignments
 assignments["x"], assignments["y"] = coords[:, 0], coords[:, 1]
 # One view for the picture and the download: the file holds exactly the x, y drawn.
 view = map_view(assignments, seed=seed)
-show_chart(plot_map(view, color_by=color_by, method=method, tier_order=analysis.tier_order),
+show_chart(plot_map(view, color_by=color_by, method=method, tier_order=analysis.tier_order,
+                    names=analysis.segment_names),
            key=f"map_{color_by}_{method}", height=680)
 st.caption(f"{view.jitter.describe()} The map is for orientation only: segments are found "
            "in the full answer space, not on this picture.")
@@ -72,7 +75,7 @@ columns = [c for c in view.table.columns if c != "drawn" or view.sampled]
 if not view.jitter.jittered:
     columns = [c for c in columns if c not in ("map_x", "map_y")]
 st.download_button(
-    "Download the map's coordinates (CSV)", data=csv_bytes(view.table[columns]),
+    "Download the map's coordinates (CSV)", data=partial(csv_bytes, view.table[columns]),
     file_name=f"map_{method}.csv", mime="text/csv", on_click="ignore",
     help="Every respondent's x, y exactly as drawn here"
          + ("; map_x, map_y before the jitter" if view.jitter.jittered else "")
