@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 app: $(STAMP)
-	$(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
+	$(BIN)/python app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
 
 # One process per core (pytest-xdist), a group of files each at a time (tests/conftest.py:
 # the files sharing an expensive session fixture run in one worker, which makes it once).

@@ -1,10 +1,15 @@
 """Streamlit entry point: page config and navigation only.
 
-Run with ``make app`` (or ``streamlit run app.py``). Every page is a short
-script in src/noncustomers/ui/pages over the library's functions.
+Run with ``make app``, which runs ``python app.py [streamlit options]``: the server starts
+warm (the toolkit imported, the sample being analysed) and serves this file; ``streamlit run
+app.py`` works too, and pays the imports on its first visitor.  Every page is a short script in
+src/noncustomers/ui/pages over the library's functions.
 """
 
+import sys
+
 import streamlit as st
+from streamlit import runtime
 
 from noncustomers.ui import mapping, sidebar, state
 
@@ -19,7 +24,10 @@ def main() -> None:
         loaded = sidebar.render()
         analysing = loaded is not None and loaded.running
         analysed_now = mapping.just_analysed()
-        st.navigation(_pages(analysed_now)).run()
+        try:
+            st.navigation(_pages(analysed_now)).run()
+        finally:  # also after a page's st.stop(): the filters, notes and downloads
+            sidebar.finish(loaded)
         if analysing:  # the page showed what was ready; the sidebar's files come next
             with st.sidebar:
                 state.wait_for_analysis(loaded)
@@ -55,7 +63,22 @@ def _pages(analysed_now: bool = False) -> list:
     return results if analysed_now else [setup, *results]
 
 
-# Streamlit runs this file as __main__; the map worker process (spawned, see
-# noncustomers.ui.state) re-imports it as __mp_main__ and must not start the app.
+def serve(options: list[str]) -> int:
+    """``python app.py [streamlit options]``: import the toolkit and start the sample's
+    analysis, then serve this file in the same process, so that the first page does not wait
+    for two seconds of imports and the analysis is under way when the first visitor comes
+    (what ``gunicorn --preload`` does for a web app)."""
+    from streamlit.web import cli
+
+    state.start_sample()
+    return cli.main(["run", __file__, *options], standalone_mode=False) or 0
+
+
+# Streamlit runs this file as __main__ (with a runtime); `python app.py` runs it without one
+# and starts the server; the map worker process (spawned, see noncustomers.ui.state)
+# re-imports it as __mp_main__ and must neither.
 if __name__ == "__main__":
-    main()
+    if runtime.exists():
+        main()
+    else:
+        sys.exit(serve(sys.argv[1:]))

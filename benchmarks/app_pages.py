@@ -124,7 +124,8 @@ def _free_port() -> int:
 
 
 class Server:
-    """A fresh ``streamlit run`` in its own process group; stopped on exit."""
+    """A fresh server (``python app.py`` as ``make app`` runs it, or ``streamlit run`` for
+    the floor page) in its own process group; stopped on exit."""
 
     def __init__(self, script: Path, worker: str | None, log: Path) -> None:
         self.script, self.worker, self.log_path = script, worker, log
@@ -138,9 +139,13 @@ class Server:
         if self.worker:
             env["NONCUSTOMERS_MAP_WORKER"] = self.worker
         self._log = open(self.log_path, "w", encoding="utf-8")
+        # The app as `make app` serves it (`python app.py`: the server starts warm, see
+        # app.serve); the floor page as `streamlit run`.
+        start = ([sys.executable, str(self.script)] if self.script.name == "app.py"
+                 else [sys.executable, "-m", "streamlit", "run", str(self.script)])
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(self.script), "--server.headless",
-             "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
+            [*start, "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1"],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         url = f"http://127.0.0.1:{port}"

@@ -15,10 +15,13 @@ from noncustomers.segmentation.methods import METHODS
 from noncustomers.ui import mapping, state
 from noncustomers.ui.widgets import renamed
 
-__all__ = ["render"]
+__all__ = ["finish", "render"]
 
 
 def render() -> state.Loaded | None:
+    """The data source and the settings; loads (or fetches) the analysis they ask for.
+    :func:`finish` draws the rest after the page."""
+    st.session_state.pop(_SLOTS, None)
     st.sidebar.header("Data")
     source = st.sidebar.radio("Panel", ["Sample: gym market (5,000 respondents)",
                                         "Upload my panel"], key="source")
@@ -27,7 +30,10 @@ def render() -> state.Loaded | None:
                                        help="Seeds clustering and the map: same data, schema "
                                             "and seed give the same result."))
     method, k = _segmentation_settings()
-    filters = st.sidebar.expander("Filter respondents")
+    # Filled by finish(), after the page.  Containers cannot live in session state between
+    # runs, but within a run it is the page-independent place to hand them over.
+    st.session_state[_SLOTS] = {"filters": st.sidebar.expander("Filter respondents"),
+                                "rest": st.sidebar.container()}
     if source.startswith("Sample"):
         panel_path, schema_path = sample_paths()
         loaded = _load(panel_path.read_bytes(), panel_path.name,
@@ -61,27 +67,45 @@ def render() -> state.Loaded | None:
             loaded = _load(panel.getvalue(), panel.name, schema_text, schema.name, seed,
                            method, k)
 
-    with filters:
+    return loaded
+
+
+def finish(loaded: state.Loaded | None) -> None:
+    """The rest of the sidebar, drawn after the page (app.py), so that the browser draws the
+    page's own content first: the filters, the run's notes and the download buttons, in the
+    places :func:`render` left for them."""
+    slots = st.session_state.pop(_SLOTS, None)  # this run's: never a past run's containers
+    if loaded is None or slots is None:
+        return
+    with slots["filters"]:
         _filter_widgets(loaded)
+    with slots["rest"]:
+        _notes_and_downloads(loaded)
+
+
+_SLOTS = "sidebar.slots"
+
+
+def _notes_and_downloads(loaded: state.Loaded) -> None:
     if loaded.error:
         problems = loaded.error.split("\n")
         if len(problems) == 1:
-            st.sidebar.error(loaded.error)
+            st.error(loaded.error)
         else:
-            st.sidebar.error(f"{len(problems)} problems in the panel or its schema: see the "
+            st.error(f"{len(problems)} problems in the panel or its schema: see the "
                              "table on the page.")
         return loaded
     for note in loaded.notes:
-        st.sidebar.warning(note)
-    st.sidebar.caption(f"{loaded.panel_name} · {len(loaded.first.panel):,} respondents · "
+        st.warning(note)
+    st.caption(f"{loaded.panel_name} · {len(loaded.first.panel):,} respondents · "
                        f"schema: {loaded.schema_name}")
     analysis = renamed(loaded.analysis, loaded.key)  # with the session's segment names
     if analysis is None:  # still analysing (app.py reruns the page when it is done)
-        st.sidebar.header("Download")
-        st.sidebar.caption("The files, the deck and the report appear here when the analysis "
+        st.header("Download")
+        st.caption("The files, the deck and the report appear here when the analysis "
                            "is done.")
         return loaded
-    st.sidebar.header("Download")
+    st.header("Download")
     helps = {"assignments.csv": "Tier and segment of every respondent; x, y are the PCA map "
                                 "(as `noncustomers analyze --map pca`).",
              "config.toml": "Every setting of this analysis (schema, seed, method, k): "
@@ -89,16 +113,16 @@ def render() -> state.Loaded | None:
                             "gives these files again, byte for byte."}
     for name in OUTPUT_FILES:
         # Built only when clicked, byte-identical to the file `noncustomers analyze` writes.
-        st.sidebar.download_button(
+        st.download_button(
             name, data=partial(_file, analysis, name), file_name=name,
             mime=_MIME[name.rsplit(".", 1)[1]], key=f"dl_{name.rsplit('.', 1)[0]}",
             help=helps.get(name), on_click="ignore")
-    st.sidebar.download_button(
+    st.download_button(
         "deck.pptx (PowerPoint)", data=partial(_deck, analysis), file_name="deck.pptx",
         mime=_MIME["pptx"], key="dl_deck", on_click="ignore",
         help="A 16:9 deck with native, editable charts and the figures' bases in the notes "
              "(as `noncustomers report ... --out deck.pptx`).")
-    st.sidebar.download_button(
+    st.download_button(
         "report.html", data=partial(_report, analysis), file_name="report.html",
         mime=_MIME["html"], key="dl_report", on_click="ignore",
         help="One self-contained file with every chart, interactive, to e-mail: it opens "

@@ -37,8 +37,8 @@ from noncustomers.schema import parse_schema
 from noncustomers.tiers import assign_tiers
 
 __all__ = ["First", "Job", "Loaded", "current", "first", "forget_analyses", "load", "map_for",
-           "require", "show_problems", "start_umap_warmup", "umap_preparing", "umap_ready",
-           "wait_for_analysis"]
+           "require", "show_problems", "start", "start_sample", "start_umap_warmup",
+           "umap_preparing", "umap_ready", "wait_for_analysis"]
 
 _KEY = "noncustomers.loaded"
 log = logging.getLogger("noncustomers.app")
@@ -227,13 +227,30 @@ def load(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str
     ``method`` and ``k`` override the schema's (None keeps them); ``where`` and
     ``weighted`` choose the respondents and their weights (AnalysisConfig).
     """
-    settings = {"seed": seed, "method": method, "k": k, "where": where, "weighted": weighted}
-    key = hashlib.sha256(f"{source_key(panel_bytes, schema_text)}|{seed}|{method}|{k}|{where}|"
-                         f"{weighted}".encode()).hexdigest()[:16]
-    job = _job(key, panel_bytes, panel_name, schema_text, schema_name, settings)
+    key, job = start(panel_bytes, panel_name, schema_text, schema_name, seed=seed,
+                     method=method, k=k, where=where, weighted=weighted)
     loaded = Loaded(key, panel_name, schema_name, job)
     st.session_state[_KEY] = loaded
     return loaded
+
+
+def start(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str, *,
+          seed: int = 0, method: str | None = None, k: int | str | None = None,
+          where: str | None = None, weighted: bool = True) -> tuple[str, Job]:
+    """The analysis of a file with these settings, and its key: started (read now, the rest
+    in the background) unless the server has it already.  Needs no session."""
+    settings = {"seed": seed, "method": method, "k": k, "where": where, "weighted": weighted}
+    key = hashlib.sha256(f"{source_key(panel_bytes, schema_text)}|{seed}|{method}|{k}|{where}|"
+                         f"{weighted}".encode()).hexdigest()[:16]
+    return key, _job(key, panel_bytes, panel_name, schema_text, schema_name, settings)
+
+
+def start_sample() -> Job:
+    """Start the sample's analysis with the sidebar's default settings (``python app.py``
+    does when the server starts, so that the first visitor finds it read, and soon done)."""
+    panel, schema = sample_paths()
+    return start(panel.read_bytes(), panel.name, schema.read_text(encoding="utf-8"),
+                 schema.name)[1]
 
 
 def load_sample(seed: int, method: str | None = None, k: int | str | None = None,

@@ -28,6 +28,8 @@ if present:
     st.markdown(f"**{non_customer_share:.0%} of the market does not buy yet; the {biggest} "
                 f"are the largest group ({tiers[biggest]['share']:.0%}).** Each bar is a "
                 "tier's weighted share of the market; the table gives its 95% interval.")
+# The chart first: its drawing code is the largest the browser fetches for this page.
+show_chart(plot_tier_sizes(tiers), key="tier_sizes")
 cols = st.columns(3)
 cols[0].metric("Respondents", f"{len(first.panel):,}")
 cols[1].metric("Customers (weighted)", f"{tiers['customers']['share']:.0%}")
@@ -37,8 +39,6 @@ cols[2].metric("Non-customers (weighted)", f"{non_customer_share:.0%}",
 if tiers["unclassified"]["n"]:
     st.warning(f"{tiers['unclassified']['n']:,} respondents matched no tier rule; they are "
                "kept as 'unclassified'. Add a catch-all rule such as unexplored = \"true\".")
-
-show_chart(plot_tier_sizes(tiers), key="tier_sizes")
 
 rules = first.panel.schema.tiers
 table = pd.DataFrame([
