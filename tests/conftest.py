@@ -366,8 +366,9 @@ def _browser_tests_will_run(session: pytest.Session) -> bool:
 
 # pytest-xdist (make test: -n auto) schedules a group of files to one worker at a time.
 # Files that share an expensive session fixture form one group, so that it is made once: the
-# shared sample analysis and CLI run ("sample"); the app's analysis of the sample ("app"); UMAP's compilation (about a minute; numba's
-# disk cache does not keep it) happens only in test_embedding.  Any other file is a group of
+# shared sample analysis and CLI run ("sample"); the app's analysis of the sample ("app");
+# UMAP's compilation (about a minute; numba's disk cache does not keep it) happens only in
+# test_embedding.  Any other file is a group of
 # its own.  (xdist's own xdist_group marker does not take effect with pytest 9: it rewrites
 # a node id attribute that pytest no longer reads, so the grouping is done here.)
 _XDIST_GROUPS = {"test_embedding.py": "umap",
@@ -378,7 +379,7 @@ _XDIST_GROUPS = {"test_embedding.py": "umap",
                  # the app's own analysis of the sample (kept by noncustomers.ui.state for
                  # the process) serves every AppTest of these files
                  "test_app.py": "app", "test_app_curve.py": "app", "test_app_names.py": "app",
-                 "test_selection.py": "app"}
+                 "test_selection.py": "app", "test_config.py": "app"}
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent under -p no:xdist (make load)
