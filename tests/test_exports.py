@@ -78,14 +78,32 @@ def test_drivers_chart_ranks_and_colours_by_who_values_more(sample_analysis, fig
 
 
 @needs_chromium
-def test_charts_are_written_in_every_format_at_slide_size(sample_analysis, figures, tmp_path):
+def test_charts_are_written_in_every_format_at_slide_size(sample_analysis, figures, tmp_path,
+                                                          monkeypatch):
+    from noncustomers.export import images
+
+    # Every chart is drawn as PNG by Chromium; as SVG and PDF the first three are (the same
+    # renderer and page size: 48 more renders would add half a minute to the suite and show
+    # nothing new), the others get a stand-in so that the file set is still checked whole.
+    real, drawn = images.chart_bytes, {"svg": 0, "pdf": 0}
+
+    def some_vectors(fig, fmt):
+        if fmt == "png":
+            return real(fig, fmt)
+        drawn[fmt] += 1
+        return real(fig, fmt) if drawn[fmt] <= 3 else b"not drawn in this test"
+
+    monkeypatch.setattr(images, "chart_bytes", some_vectors)
     out = tmp_path / "run"
     written = write_run(sample_analysis, out, charts=FORMATS)
     names = {p.relative_to(out).as_posix() for p in written}
     assert set(OUTPUT_FILES) <= names
     charts = sorted((out / CHARTS_FOLDER).iterdir())
     assert {p.name for p in charts} == {f"{n}.{f}" for n in figures for f in FORMATS}
+    vectors = {f"{n}.{f}" for n in list(figures)[:3] for f in ("svg", "pdf")}
     for path in charts:
+        if path.suffix != ".png" and path.name not in vectors:
+            continue
         data = path.read_bytes()
         if path.suffix == ".png":
             assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -99,10 +117,11 @@ def test_charts_are_written_in_every_format_at_slide_size(sample_analysis, figur
             box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
             assert box and float(box[1]) * 9 == pytest.approx(float(box[2]) * 16, rel=1e-3)
     # the same figure gives the same bytes in every format (no clock, no random ids)
-    for name in ("map", "canvas", "commonalities-barriers"):
+    for name in list(figures)[:3]:
         for fmt in FORMATS:
             assert chart_bytes(figures[name], fmt) == (out / CHARTS_FOLDER / f"{name}.{fmt}"
                                                        ).read_bytes(), (name, fmt)
+    assert "map" in list(figures)[:3]  # the largest figure is among those drawn in every format
 
 
 def test_charts_without_chromium_exit_2_before_any_work(write_tiny_panel, tmp_path, capsys,
