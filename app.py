@@ -28,13 +28,12 @@ def main() -> None:
             st.navigation(_pages(analysed_now)).run()
         finally:  # also after a page's st.stop(): the filters, notes and downloads
             sidebar.finish(loaded)
+        if analysed_now:
+            st.rerun()  # on the results' first page now: list Set up again at once
         if analysing:  # the page showed what was ready; the sidebar's files come next
             with st.sidebar:
                 state.wait_for_analysis(loaded)
-        if analysed_now or analysing:
-            # analysed now: on the results' first page, list Set up again; analysing: the
-            # analysis has ended, so the sidebar offers its files (or says what went wrong)
-            st.rerun()
+            st.rerun()  # the analysis has ended: the sidebar offers its files (or says why not)
     except Exception as exc:  # noqa: BLE001 - the last guard: one sentence, details in the log
         state.log.exception("a page failed")
         st.error(f"This page stopped on an unexpected problem ({exc.__class__.__name__}); the "

@@ -122,6 +122,9 @@ def test_a_new_user_sets_up_a_raw_survey_and_takes_the_deck(server, page, tmp_pa
     page.get_by_role("button", name="Analyse").click()
     _settle(page, "Who buys", 240)  # the results open on their first page
     _wait_for_chart(page, timeout_s=60)
+    # the analysis goes on behind the first page; its files appear in the sidebar when done
+    page.get_by_role("button", name="deck.pptx (PowerPoint)").wait_for(timeout=240_000)
+    _settle(page, "Who buys", 60)
     assert "schema: column mapping" in page.locator("[data-testid=stSidebar]").inner_text()
     nav = page.locator("[data-testid=stSidebarNav]")
     assert [a.strip() for a in nav.locator("a").all_inner_texts()] == [p for p, _ in PAGES]
