@@ -147,9 +147,11 @@ class Job:
         return STAGES.index(self.stage) / len(STAGES) if self.stage in STAGES else 0.0
 
 
-# One analysis at a time in the background: two cores, and each analysis already keeps its
-# native thread pools to one thread (noncustomers.analysis.analyze).
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="noncustomers-analysis")
+# A few analyses at once in the background, so that a small upload is not queued behind a
+# large one (the load test's three 60-90-row uploads waited 90 s behind the sample with one
+# worker); more would only share the same two cores.  Each analysis keeps its native thread
+# pools to one thread (noncustomers.analysis.analyze).
+_EXECUTOR = ThreadPoolExecutor(max_workers=3, thread_name_prefix="noncustomers-analysis")
 #: Analyses by content key, shared by every session of the server (as st.cache_data did,
 #: without copying an analysis into each run); the oldest finished ones give way.
 _JOBS: OrderedDict[str, Job] = OrderedDict()
