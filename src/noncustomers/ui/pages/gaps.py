@@ -40,7 +40,10 @@ rows, users_rating = group_rows(analysis.gaps, group, labels)
 valued = rows.dropna(subset=["gap"]).sort_values("gap", ascending=False)
 if len(valued) and valued["gap"].iloc[0] > 0:
     top = valued.iloc[0]
-    st.markdown(f"**'{group}' want {top['label']} most beyond what they get: the industry "
+    who = ("All respondents" if group == "all" else
+           describe(group).rsplit(" (", 1)[0] if group in summary["segments"] else
+           f"The {group}")
+    st.markdown(f"**{who} want {top['label']} most beyond what they get: the industry "
                 f"under-delivers it by {top['gap']:.1f} points** (importance "
                 f"{top['importance']:.1f}, performance {top['performance']:.1f} on 0-10).")
 st.caption("Read the chart row by row: the circle is how much the group values a factor, "

@@ -83,7 +83,8 @@ if (analysis.profiles["segment"] == segment).any():
     show_chart(plot_segment_profile(analysis.profiles, segment, names.get(segment)),
                key=f"profile_{segment}", height=max(520, 260 + 26 * rows))
 profile = analysis.profiles[analysis.profiles["segment"] == segment].drop(columns="segment")
-shown = profile.drop(columns=["basis"]).round(3).astype({"p_value": object, "q_value": object})
+shown = profile.drop(columns=["basis"]).round({"value": 2, "total": 2, "index": 0}).astype(
+    {"p_value": object, "q_value": object})
 untested = profile["basis"].to_numpy()
 shown["significant"] = ["not tested (basis)" if basis else ("yes" if flag else "no")
                         for basis, flag in zip(untested, profile["significant"], strict=True)]
