@@ -404,3 +404,21 @@ def test_out_path_is_a_file(write_tiny_panel, tmp_path, capsys):
     assert code == 2 and len(err) == 1
     assert "taken" in err[0] and "Traceback" not in err[0]
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(write_tiny_panel, tmp_path):
+    """`noncustomers analyze ... | head -1`: the files are written first; the closed pipe
+    is not an error (no message, exit 0), as with any Unix tool."""
+    import subprocess
+    import sys
+
+    panel, schema = write_tiny_panel()
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "from noncustomers.cli import main; raise SystemExit(main())",
+               "analyze", str(panel), "--schema", str(schema), "--out", str(out), "--quiet"]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.close()  # the reader goes away before the command prints
+    err = run.stderr.read().decode()
+    assert run.wait(timeout=120) == 0, err
+    assert "Broken pipe" not in err and "Traceback" not in err
+    assert (out / "summary.json").is_file()

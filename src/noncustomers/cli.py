@@ -590,6 +590,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return command(args)
     except NoncustomersError as exc:
         return _fail(exc)
+    except BrokenPipeError:
+        # The reader of stdout went away (`noncustomers analyze ... | head`): the files are
+        # written before anything is printed, so end quietly, as Unix tools do.  Python
+        # would otherwise complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         where = f" '{exc.filename}'" if exc.filename else ""
         return _fail(f"cannot read or write{where}: {exc.strerror or exc}")
