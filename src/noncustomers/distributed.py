@@ -76,7 +76,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from noncustomers.analytics.commonalities import COMMONALITY_COLUMNS, HIGH_PREVALENCE
+from noncustomers.analytics.commonalities import (commonality_row,
+                                                  ranked_commonalities)
 from noncustomers.analytics.gaps import GAP_COLUMNS, LOW_BASE, opportunity_band, quadrant
 from noncustomers.analytics.weighted import Z95, rating_columns, share_interval
 from noncustomers.errors import DataError, NoncustomersError, Problems
@@ -1054,26 +1055,5 @@ def _commonalities(get: Any, rows: dict[tuple[str, str], dict],
             prevalence[tier], interval[tier] = share, (lo, hi)
             if r["cnt"] > 0 and _kish(r) < LOW_BASE:
                 low.append(tier)
-        present = [p for p in prevalence.values() if not np.isnan(p)]
-        floor = min(present) if present else np.nan
-        peak = max(present) if present else np.nan
-        table.append({
-            "kind": kind, "item": item, "label": label,
-            **{f"prevalence_{t}": p for t, p in prevalence.items()},
-            **{f"prevalence_lo_{t}": lo for t, (lo, _) in interval.items()},
-            **{f"prevalence_hi_{t}": hi for t, (_, hi) in interval.items()},
-            "floor": floor, "peak": peak,
-            "evenness": floor / peak if present and peak > 0 else np.nan,
-            "breadth": sum(p >= HIGH_PREVALENCE for p in present),
-            "reach": sum(prevalence[t] * sizes[t] for t in NON_CUSTOMER_TIERS
-                         if not np.isnan(prevalence[t])),
-            "low_base": ";".join(low),
-        })
-    frame = pd.DataFrame(table, columns=[c for c in COMMONALITY_COLUMNS if c != "rank"])
-    frame["_kind"] = frame["kind"].map({"barrier": 0, "need": 1})
-    frame = (frame.sort_values(["_kind", "floor", "reach", "item"],
-                               ascending=[True, False, False, True], na_position="last",
-                               kind="stable")
-             .drop(columns="_kind").reset_index(drop=True))
-    frame["rank"] = frame.groupby("kind").cumcount() + 1
-    return frame[COMMONALITY_COLUMNS].astype({"breadth": int, "rank": int})
+        table.append(commonality_row(kind, item, label, prevalence, interval, low, sizes))
+    return ranked_commonalities(table)

@@ -24,6 +24,8 @@ finer and finer segments.  For every reason for not buying (schema
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -33,7 +35,8 @@ from noncustomers.analytics.weighted import (kish_n_eff, taylor_share_interval, 
 from noncustomers.panel import Panel
 from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 
-__all__ = ["COMMONALITY_COLUMNS", "HIGH_PREVALENCE", "commonalities", "top_commonalities"]
+__all__ = ["COMMONALITY_COLUMNS", "HIGH_PREVALENCE", "commonalities", "commonality_row",
+           "ranked_commonalities", "top_commonalities"]
 
 HIGH_PREVALENCE = 0.3
 COMMONALITY_COLUMNS = (["kind", "item", "label"]
@@ -78,20 +81,35 @@ def commonalities(panel: Panel, tiers: pd.Series, high: float = HIGH_PREVALENCE)
             interval[tier] = taylor_share_interval(x[mask], w[mask])[1:]
             if ok.any() and n_eff < LOW_BASE:
                 low.append(tier)
-        present = [p for p in prevalence.values() if not np.isnan(p)]
-        floor = min(present) if present else np.nan
-        peak = max(present) if present else np.nan
-        rows.append({
-            "kind": kind, "item": item, "label": label,
-            **{f"prevalence_{t}": p for t, p in prevalence.items()},
-            **{f"prevalence_lo_{t}": lo for t, (lo, _) in interval.items()},
-            **{f"prevalence_hi_{t}": hi for t, (_, hi) in interval.items()},
-            "floor": floor, "peak": peak,
-            "evenness": floor / peak if present and peak > 0 else np.nan,
-            "breadth": sum(p >= high for p in present),
-            "reach": sum(prevalence[t] * sizes[t] for t in masks if not np.isnan(prevalence[t])),
-            "low_base": ";".join(low),
-        })
+        rows.append(commonality_row(kind, item, label, prevalence, interval, low, sizes, high))
+    return ranked_commonalities(rows)
+
+
+def commonality_row(kind: str, item: str, label: str, prevalence: dict[str, float],
+                    interval: dict[str, tuple[float, float]], low: list[str],
+                    sizes: dict[str, float], high: float = HIGH_PREVALENCE) -> dict[str, Any]:
+    """One row of the table from each tier's prevalence, its interval, the low-base tiers
+    and the tiers' weighted sizes (shared by :func:`commonalities` and the cluster's
+    :func:`noncustomers.distributed.aggregate_figures`)."""
+    present = [p for p in prevalence.values() if not np.isnan(p)]
+    floor = min(present) if present else np.nan
+    peak = max(present) if present else np.nan
+    return {
+        "kind": kind, "item": item, "label": label,
+        **{f"prevalence_{t}": p for t, p in prevalence.items()},
+        **{f"prevalence_lo_{t}": lo for t, (lo, _) in interval.items()},
+        **{f"prevalence_hi_{t}": hi for t, (_, hi) in interval.items()},
+        "floor": floor, "peak": peak,
+        "evenness": floor / peak if present and peak > 0 else np.nan,
+        "breadth": sum(p >= high for p in present),
+        "reach": sum(prevalence[t] * sizes[t] for t in prevalence if not np.isnan(prevalence[t])),
+        "low_base": ";".join(low),
+    }
+
+
+def ranked_commonalities(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The table of :func:`commonality_row` rows: barriers first, then needs, each by floor,
+    then reach, then name, and ranked within its kind."""
     table = pd.DataFrame(rows, columns=[c for c in COMMONALITY_COLUMNS if c != "rank"])
     table["_kind"] = table["kind"].map({"barrier": 0, "need": 1})
     table = (table.sort_values(["_kind", "floor", "reach", "item"],
