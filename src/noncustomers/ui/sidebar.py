@@ -156,16 +156,14 @@ def _mapped(panel, seed: int, method: str | None,
 def _load(data: bytes, name: str, schema_text: str, schema_name: str, seed: int,
           method: str | None, k: int | str | None) -> state.Loaded:
     """Analyse the file with the sidebar's settings and the filters chosen for it."""
-    token = state.source_key(data, schema_text)
-    where, weighted = _chosen_filters(token)
-    loaded = state.load(data, name, schema_text, schema_name, seed, method, k, where, weighted)
-    st.session_state[_FILTERS_OF] = token
-    return loaded
+    source = state.source_key(data, schema_text)
+    where, weighted = _chosen_filters(source)
+    return state.load(data, name, schema_text, schema_name, seed, method, k, where, weighted,
+                      source=source)
 
 
 # ---- filters: which respondents, weighted or not -------------------------------------------
 
-_FILTERS_OF = "filters.token"  # the file (and schema) the filter widgets belong to
 _MAX_LEVELS = 40  # a profile column with more answers than this is filtered as a range
 _WEIGHTED = "filter.weighted"
 
@@ -200,7 +198,7 @@ def _filter_widgets(loaded: state.Loaded) -> None:
     if panel is None:
         st.caption("Filters appear once the file is read.")
         return
-    token = st.session_state.get(_FILTERS_OF, "")
+    token = loaded.source  # the filter widgets belong to the file (and schema)
     columns = panel.schema.profile_columns(list(panel.data.columns))
     if not columns:
         st.caption("The schema lists no profile columns ([segmentation] profile) to filter "

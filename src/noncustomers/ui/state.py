@@ -189,6 +189,7 @@ class Loaded:
     panel_name: str
     schema_name: str
     job: Job
+    source: str  # source_key of the file and schema (whatever the settings)
 
     @property
     def analysis(self) -> Analysis | None:
@@ -222,27 +223,34 @@ def source_key(panel_bytes: bytes, schema_text: str) -> str:
 
 def load(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
          seed: int, method: str | None = None, k: int | str | None = None,
-         where: str | None = None, weighted: bool = True) -> Loaded:
+         where: str | None = None, weighted: bool = True,
+         source: str | None = None) -> Loaded:
     """Read at once and analyse in the background (or fetch what was done), and remember
     it as the session's current analysis.
 
     ``method`` and ``k`` override the schema's (None keeps them); ``where`` and
-    ``weighted`` choose the respondents and their weights (AnalysisConfig).
+    ``weighted`` choose the respondents and their weights (AnalysisConfig); ``source`` is
+    :func:`source_key` of the file and schema when the caller has it already.
     """
+    source = source or source_key(panel_bytes, schema_text)
     key, job = start(panel_bytes, panel_name, schema_text, schema_name, seed=seed,
-                     method=method, k=k, where=where, weighted=weighted)
-    loaded = Loaded(key, panel_name, schema_name, job)
+                     method=method, k=k, where=where, weighted=weighted, source=source)
+    loaded = Loaded(key, panel_name, schema_name, job, source)
     st.session_state[_KEY] = loaded
     return loaded
 
 
 def start(panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str, *,
           seed: int = 0, method: str | None = None, k: int | str | None = None,
-          where: str | None = None, weighted: bool = True) -> tuple[str, Job]:
+          where: str | None = None, weighted: bool = True,
+          source: str | None = None) -> tuple[str, Job]:
     """The analysis of a file with these settings, and its key: started (read now, the rest
-    in the background) unless the server has it already.  Needs no session."""
+    in the background) unless the server has it already.  Needs no session.  ``source``:
+    :func:`source_key` of the file and schema, when the caller has it (hashing a large
+    upload again on every rerun is what it saves)."""
     settings = {"seed": seed, "method": method, "k": k, "where": where, "weighted": weighted}
-    key = hashlib.sha256(f"{source_key(panel_bytes, schema_text)}|{seed}|{method}|{k}|{where}|"
+    source = source or source_key(panel_bytes, schema_text)
+    key = hashlib.sha256(f"{source}|{seed}|{method}|{k}|{where}|"
                          f"{weighted}".encode()).hexdigest()[:16]
     return key, _job(key, panel_bytes, panel_name, schema_text, schema_name, settings)
 
@@ -253,13 +261,6 @@ def start_sample() -> Job:
     panel, schema = sample_paths()
     return start(panel.read_bytes(), panel.name, schema.read_text(encoding="utf-8"),
                  schema.name)[1]
-
-
-def load_sample(seed: int, method: str | None = None, k: int | str | None = None,
-                where: str | None = None, weighted: bool = True) -> Loaded:
-    panel, schema = sample_paths()
-    return load(panel.read_bytes(), panel.name, schema.read_text(encoding="utf-8"), schema.name,
-                seed, method, k, where, weighted)
 
 
 def clear() -> None:

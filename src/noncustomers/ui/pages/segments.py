@@ -6,12 +6,11 @@ import streamlit as st
 from noncustomers.charts import plot_k_selection
 from noncustomers.charts.profile import plot_segment_profile
 from noncustomers.ui import state
-from noncustomers.ui.widgets import readable, rename_segments, renamed, show_chart
+from noncustomers.ui.widgets import readable, rename_segments, show_chart
 from noncustomers.vocabulary import segment_label
 
 loaded = state.current()
-# The session's renames (state.require may apply them already: renaming twice is a no-op).
-analysis = renamed(state.require(), loaded.key)
+analysis = state.require()  # with the session's renames
 summary = analysis.summary()
 names = analysis.segment_names
 st.title("Segments within each tier")
