@@ -131,6 +131,14 @@ def write_tiny_panel(tmp_path):
 
     return write
 
+@pytest.fixture(scope="session")
+def small_panel(gym_panel_path, tmp_path_factory) -> Path:
+    """The sample's first 1,200 respondents: every tier, at a quarter of the cost."""
+    path = tmp_path_factory.mktemp("small") / "panel.csv"
+    path.write_bytes(b"".join(gym_panel_path.read_bytes().splitlines(keepends=True)[:1201]))
+    return path
+
+
 # ============================== end of core-library fixtures ================================
 
 
@@ -147,6 +155,29 @@ def warm_umap():
     from noncustomers.embedding import warm_umap as _warm
 
     _warm()
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """The file behind a download button of the app (AppTest keeps them in a memory store
+    per run): ``media(at, key)`` has ``content`` and ``filename``."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test
+
+    stores = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
+
+    def file(at, key: str):
+        url = at.download_button(key=key).proto.url
+        return stores[-1].get_file(url.rsplit("/", 1)[1])
+
+    return file
 
 
 @pytest.fixture(scope="module")

@@ -167,29 +167,6 @@ def count_captions(at: AppTest) -> list[str]:
     return [c.value for c in at.caption if c.value.startswith("→")]
 
 
-@pytest.fixture
-def media(monkeypatch):
-    """The file behind a download button of the app (AppTest keeps them in a memory store
-    per run): ``media(at, key)`` has ``content`` and ``filename``."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-    from streamlit.testing.v1 import app_test
-
-    stores = []
-
-    class Recording(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            stores.append(self)
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
-
-    def file(at: AppTest, key: str):
-        url = at.download_button(key=key).proto.url
-        return stores[-1].get_file(url.rsplit("/", 1)[1])
-
-    return file
-
-
 def test_a_survey_file_alone_gets_the_proposed_mapping(app_env):
     at = upload_survey()
     assert at.title[0].value == "Set up your survey"

@@ -20,28 +20,6 @@ def app_env(app_cwd):
     """Maps are computed in the test process (see tests/test_app.py)."""
 
 
-@pytest.fixture
-def media(monkeypatch):
-    """The file behind a download button (AppTest keeps them in a memory store per run)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-    from streamlit.testing.v1 import app_test
-
-    stores = []
-
-    class Recording(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            stores.append(self)
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
-
-    def file(at: AppTest, key: str):
-        url = at.download_button(key=key).proto.url
-        return stores[-1].get_file(url.rsplit("/", 1)[1])
-
-    return file
-
-
 def open_canvas() -> tuple[AppTest, object]:
     """The sample's canvas page (waiting for the analysis) and the analysis it shows."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

@@ -23,14 +23,6 @@ pytestmark = pytest.mark.usefixtures("single_native_thread")
 
 
 @pytest.fixture(scope="module")
-def small_panel(gym_panel_path, tmp_path_factory) -> Path:
-    """The sample's first 1,200 respondents: every tier, at a quarter of the cost."""
-    path = tmp_path_factory.mktemp("small") / "panel.csv"
-    path.write_bytes(b"".join(gym_panel_path.read_bytes().splitlines(keepends=True)[:1201]))
-    return path
-
-
-@pytest.fixture(scope="module")
 def schema(gym_schema_path):
     return load_schema(gym_schema_path)
 

@@ -20,14 +20,6 @@ QUICK = {"stability_runs": 0, "curve_resamples": 0, "driver_boot": 0, "k": 2}
 
 
 @pytest.fixture(scope="module")
-def small_panel(gym_panel_path, tmp_path_factory) -> Path:
-    """The sample's first 1,200 respondents."""
-    path = tmp_path_factory.mktemp("small") / "panel.csv"
-    path.write_bytes(b"".join(gym_panel_path.read_bytes().splitlines(keepends=True)[:1201]))
-    return path
-
-
-@pytest.fixture(scope="module")
 def panel(small_panel, gym_schema_path):
     return read_panel(small_panel, load_schema(gym_schema_path))
 
