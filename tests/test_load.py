@@ -224,6 +224,32 @@ async def _upload(runs: AppRuns, uploader, path: Path) -> None:
     await runs.until(lambda: runs.reruns_asked > asked, f"rerun after uploading {path.name}")
 
 
+async def _choose_upload(page, runs: AppRuns, events: list[str]) -> None:
+    """Choose "Upload my panel" in the sidebar and wait for the survey file's uploader.
+
+    The click waits until the app is idle, and is repeated when no uploader comes: in CI (2
+    CPUs, five sessions, the first run waiting for the sample's analysis) a click made during
+    the first run once asked for no rerun, and the uploader never came."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    option = page.locator("[data-testid=stSidebar] [data-testid=stRadio] label").filter(
+        has_text="Upload my panel")
+    uploader = page.locator("[data-testid=stSidebar] [data-testid=stFileUploader]").filter(
+        has_text="Survey file").locator("input[type=file]")
+    await option.wait_for()
+    for attempt in range(1, 4):
+        await runs.until(lambda: not (runs.rerun_asked or runs.running),
+                         "app idle before choosing the upload", LOAD_TIMEOUT_S)
+        await option.click()
+        try:
+            await uploader.wait_for(state="attached", timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            events.append(f"{time.strftime('%H:%M:%S')} no uploader 30 s after click {attempt}")
+    raise TimeoutError("the survey file's uploader did not come after three clicks on "
+                       "'Upload my panel'")
+
+
 async def _check_isolation(page, session: Session, others: set[str], where: str) -> None:
     sidebar = await page.locator("[data-testid=stSidebar]").inner_text()
     caption = page.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]")
@@ -262,7 +288,7 @@ async def _run_session(browser, url: str, session: Session, others: set[str],
         start = time.perf_counter()
         await page.goto(url)
         if session.panel is not None:
-            await page.locator("[data-testid=stSidebar]").get_by_text("Upload my panel").click()
+            await _choose_upload(page, runs, events)
             uploaders = page.locator("[data-testid=stSidebar] [data-testid=stFileUploader]")
             await _upload(runs, uploaders.filter(has_text="Survey file"), session.panel)
             start = time.perf_counter()
