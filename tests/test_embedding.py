@@ -73,3 +73,23 @@ def test_cli_writes_umap_coordinates(warm_umap, gym_panel_path, gym_schema_path,
     assert len(coords) == 5000 and coords.notna().all().all()
     pca = pd.read_csv(tmp_path / "umap" / "assignments.csv")
     assert coords["x"].std() > 0 and pca["y"].std() > 0
+
+
+def test_umap_kernels_use_numbas_disk_cache():
+    """import_umap turns numba's cache on for every module-level kernel of umap-learn and
+    pynndescent (umap-learn declares one itself), so that a process after the first loads
+    the machine code instead of compiling it for a minute."""
+    import sys
+
+    from numba.core.caching import FunctionCache
+    from numba.core.registry import CPUDispatcher
+
+    from noncustomers.embedding import import_umap
+
+    import_umap()
+    kernels = [kernel for name, module in list(sys.modules.items())
+               if module is not None and name.startswith(("umap.", "pynndescent."))
+               for kernel in vars(module).values() if isinstance(kernel, CPUDispatcher)]
+    assert len(kernels) > 100
+    uncached = sorted(k.__name__ for k in kernels if not isinstance(k._cache, FunctionCache))
+    assert not uncached, f"kernels without numba's cache: {uncached[:10]}"

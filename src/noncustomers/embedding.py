@@ -11,10 +11,14 @@ Two methods:
     ``UMAP.transform`` would place them too, but took 219 of 226 s on a million rows;
     the neighbours take seconds and keep the map as trustworthy
     (``benchmarks/map_quality.py``).
-    umap-learn compiles its numba kernels on the first fit of every process
-    (about a minute here, and its on-disk cache does not remove that: see
-    ``benchmarks/map_speed.py``), so the app warms it once per server process
-    with :func:`warm_umap`, and tests share one warm fit.
+    umap-learn compiles its numba kernels on the first fit of every process: about a
+    minute here, because only one of its 250 kernels asks numba to cache its machine code
+    on disk.  :func:`import_umap` turns numba's own cache on for the others, which cuts
+    the compilation of a process after the first to about 16 s (the rest are pynndescent
+    kernels that take a distance function as an argument, which numba recompiles every
+    time; ``benchmarks/map_speed.py``).  ``make install`` fills that cache once; the app
+    still warms UMAP once per server process with :func:`warm_umap`, and tests share one
+    warm fit.
 
 Answers on a few levels (yes/no items, short scales) put many respondents on exactly the
 same spot: 1,453 McDonald's respondents on 264 PCA positions.  :func:`jitter_overlaps`
@@ -35,12 +39,45 @@ from sklearn.utils import check_random_state
 
 from noncustomers.errors import NoncustomersError
 
-__all__ = ["JITTER", "MAP_METHODS", "OVERLAP_SHARE", "Jittered", "is_warm", "jitter_overlaps",
-           "map_coordinates", "place_by_neighbours", "warm_umap"]
+__all__ = ["JITTER", "MAP_METHODS", "OVERLAP_SHARE", "Jittered", "import_umap", "is_warm",
+           "jitter_overlaps", "map_coordinates", "place_by_neighbours", "warm_umap"]
 
 MAP_METHODS = ("umap", "pca")
 _warm_lock = threading.Lock()
 _warm = False
+_cached = False  # numba's cache is on for umap-learn's kernels (import_umap)
+
+
+def import_umap():
+    """umap-learn, with numba's on-disk cache on for its kernels and pynndescent's.
+
+    umap-learn declares one kernel ``cache=True``; numba's ``Dispatcher.enable_caching``
+    (its public switch for a dispatcher made without it) turns the cache on for the
+    module-level kernels of both packages, before their first call compiles them.  The
+    machine code goes where numba puts it for ``cache=True`` (``__pycache__`` beside the
+    package's source, or numba's user cache folder when that is read-only), keyed by the
+    source file's stamp and the CPU, so an upgraded package or another machine compiles
+    afresh.  The code is the same as without the cache: maps stay byte-identical.
+    """
+    global _cached
+    import umap
+
+    with _warm_lock:
+        if not _cached:
+            import sys
+
+            from numba.core.caching import NullCache
+            from numba.core.registry import CPUDispatcher
+
+            for name, module in list(sys.modules.items()):
+                if module is None or not name.startswith(("umap.", "pynndescent.")):
+                    continue
+                for kernel in list(vars(module).values()):
+                    if (isinstance(kernel, CPUDispatcher)
+                            and isinstance(kernel._cache, NullCache)):
+                        kernel.enable_caching()
+            _cached = True
+    return umap
 
 
 def _umap(X: np.ndarray, seed: int, max_fit: int) -> np.ndarray:
@@ -48,7 +85,7 @@ def _umap(X: np.ndarray, seed: int, max_fit: int) -> np.ndarray:
         # umap-learn warns that a seed disables parallelism and that numba is
         # slow on first use: both are expected here.
         warnings.simplefilter("ignore")
-        import umap
+        umap = import_umap()
 
         rng = check_random_state(seed)
         n = X.shape[0]
