@@ -45,6 +45,7 @@ __all__ = ["JITTER", "MAP_METHODS", "OVERLAP_SHARE", "Jittered", "import_umap", 
 MAP_METHODS = ("umap", "pca")
 _warm_lock = threading.Lock()
 _warm = False
+_cache_lock = threading.Lock()
 _cached = False  # numba's cache is on for umap-learn's kernels (import_umap)
 
 
@@ -62,7 +63,7 @@ def import_umap():
     global _cached
     import umap
 
-    with _warm_lock:
+    with _cache_lock:  # not _warm_lock: warm_umap holds it while it fits
         if not _cached:
             import sys
 
