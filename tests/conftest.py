@@ -185,16 +185,21 @@ def app_cwd():
     """The app runs from the project root; maps are computed in the test process."""
     import os
 
-    old = os.environ.get("NONCUSTOMERS_MAP_WORKER")
-    os.environ["NONCUSTOMERS_MAP_WORKER"] = "inline"
+    # Maps and analyses in the test process: AppTest reads them there, and a worker process
+    # would import the toolkit again for each module (the servers of the browser tests run
+    # both in worker processes, as deployed).
+    inline = {"NONCUSTOMERS_MAP_WORKER": "inline", "NONCUSTOMERS_ANALYSIS_WORKER": "thread"}
+    old = {name: os.environ.get(name) for name in inline}
+    os.environ.update(inline)
     cwd = os.getcwd()
     os.chdir(ROOT)
     yield
     os.chdir(cwd)
-    if old is None:
-        os.environ.pop("NONCUSTOMERS_MAP_WORKER", None)
-    else:
-        os.environ["NONCUSTOMERS_MAP_WORKER"] = old
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 # =============================================================================================
@@ -329,7 +334,10 @@ class BrowserApp:
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                  "--server.port", str(port), "--server.address", "127.0.0.1"],
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
-                start_new_session=True, env={**os.environ, "NONCUSTOMERS_MAP_WORKER": "lazy"})
+                start_new_session=True,
+                env={**os.environ, "NONCUSTOMERS_MAP_WORKER": "lazy",
+                     # beside the suite's busy workers a niced analysis waited for them
+                     "NONCUSTOMERS_WORKER_NICE": "0"})
         url = f"http://127.0.0.1:{port}"
         deadline = time.time() + APP_STARTUP_S
         while True:

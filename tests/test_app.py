@@ -100,11 +100,12 @@ def test_server_config_keeps_the_app_on_this_machine():
 def test_an_unexpected_error_shows_one_sentence_and_is_logged(app_env, monkeypatch, caplog):
     """A bug (not a user error) while analysing: one sentence, no traceback or server path."""
     import noncustomers.ui.state as state
+    from noncustomers.ui import analysis_worker
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom at /srv/secret/path.py line 12")
 
-    monkeypatch.setattr(state, "analyze", broken)
+    monkeypatch.setattr(analysis_worker, "analyze", broken)
     state.forget_analyses()
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
@@ -138,7 +139,7 @@ def test_uploads_are_read_from_a_private_folder_removed_after_use(app_env, tmp_p
     panel = b"".join(lines[:301])  # 300 respondents: quick
     schema = (ROOT / "sample_data" / "gym_schema.toml").read_text(encoding="utf-8")
     job = state.Job(panel, "gym_panel.csv", schema, "gym_schema.toml", {"seed": 3})
-    job.future.result()
+    assert job.wait(120)
     analysis = job.analysis
     assert job.error is None and analysis is not None
     assert seen and seen[0][1] == oct(0o700)

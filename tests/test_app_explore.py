@@ -18,10 +18,11 @@ def app_env(app_cwd, sample_analysis):
     ``sample_analysis``: the same settings as the app's default, seed 0 and a PCA map), so
     these tests take seconds, not another analysis; the app's remembered analyses are
     dropped before and after, so no other test meets this one."""
-    from noncustomers.ui import state
+    from noncustomers.ui import analysis_worker, state
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(state, "analyze", lambda panel, config, progress=None: sample_analysis)
+    patch.setattr(analysis_worker, "analyze",
+                  lambda panel, config, progress=None: sample_analysis)
     state.forget_analyses()
     yield
     state.forget_analyses()

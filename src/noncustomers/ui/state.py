@@ -1,8 +1,8 @@
 """Loading, analysing and sharing the current analysis across pages.
 
 An analysis is read at once (the file, its schema, everyone's tier: the first page needs no
-more) and finished in a background thread while the first page shows; pages that need the
-whole analysis wait for it with a progress bar.  Analyses are kept by content (file bytes,
+more) and finished in a worker process (:mod:`noncustomers.ui.analysis_worker`) while the
+first page shows; pages that need the whole analysis wait for it with a progress bar.  Analyses are kept by content (file bytes,
 schema text, settings) for every session of the server, so switching pages or returning to
 the sample never recomputes; UMAP runs in a worker process (below).
 """
@@ -18,7 +18,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from noncustomers.analysis import STAGES, Analysis, analyze, map_matrix, respondents, tier_summary
+from noncustomers.analysis import STAGES, Analysis, map_matrix, respondents, tier_summary
 from noncustomers.config import AnalysisConfig
 from noncustomers.embedding import is_warm as embedding_is_warm
 from noncustomers.embedding import map_coordinates, warm_umap
@@ -35,6 +35,8 @@ from noncustomers.panel import Panel, read_panel
 from noncustomers.sample import sample_paths
 from noncustomers.schema import parse_schema
 from noncustomers.tiers import assign_tiers
+from noncustomers.ui import analysis_worker
+from noncustomers.ui.analysis_worker import Outcome
 
 __all__ = ["First", "Job", "Loaded", "current", "first", "forget_analyses", "load", "map_for",
            "require", "show_problems", "start", "start_sample", "start_umap_warmup",
@@ -56,8 +58,9 @@ class First:
 
 class Job:
     """One analysis: read and tiers at once (in the page's run), the rest in the
-    background (:data:`_EXECUTOR`), so that the first page shows within seconds while
-    segments, gaps and tests are computed; :attr:`stage` says where it is."""
+    background (:mod:`noncustomers.ui.analysis_worker`), so that the first page shows
+    within seconds while segments, gaps and tests are computed; :attr:`stage` says where
+    it is."""
 
     def __init__(self, panel_bytes: bytes, panel_name: str, schema_text: str,
                  schema_name: str, settings: dict):
@@ -69,9 +72,14 @@ class Job:
         self.stage = "reading"
         self.future: Future | None = None
         self._analysis: Analysis | None = None
+        self._done = threading.Event()
         config = self._read(panel_bytes, panel_name, schema_text, schema_name, settings)
-        if config is not None:
-            self.future = _EXECUTOR.submit(self._analyse, config)
+        if config is None:
+            self._done.set()
+        else:
+            self.future = analysis_worker.submit(f"{id(self)}", self.first.panel, config,
+                                                 self._progress)
+            self.future.add_done_callback(self._finished)
 
     def _read(self, panel_bytes: bytes, panel_name: str, schema_text: str, schema_name: str,
               settings: dict) -> AnalysisConfig | None:
@@ -102,38 +110,42 @@ class Job:
                 problems = getattr(exc, "problems", None) or [exc]
                 self.error = "\n".join(str(p).replace(str(path), panel_name)
                                        .replace(tmp, "upload") for p in problems)
-            except Exception as exc:  # a bug, or input the toolkit did not foresee
-                self._unexpected(exc)
+            except Exception as exc:  # noqa: BLE001 - a bug, or input the toolkit did not foresee
+                self._unexpected(exc.__class__.__name__, exc)
         return None
 
-    def _analyse(self, config: AnalysisConfig) -> None:
+    def _finished(self, future: Future) -> None:
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", UserWarning)
-                analysis = analyze(self.first.panel, config, progress=self._progress)
-            self.notes += [str(w.message) for w in caught
-                           if issubclass(w.category, UserWarning)]
-            self._analysis = analysis
-        except NoncustomersError as exc:
-            problems = getattr(exc, "problems", None) or [exc]
-            self.error = "\n".join(str(p) for p in problems)
-        except Exception as exc:  # noqa: BLE001 - reported in one sentence, logged in full
-            self._unexpected(exc)
-        finally:
-            self.stage = "done"
+            outcome = future.result()
+        except Exception as exc:  # the worker process died, or the pool shut down
+            outcome = Outcome(None, unexpected=exc.__class__.__name__)
+            log.error("analysing %s failed", self.panel_name, exc_info=exc)
+        self.notes += outcome.notes
+        if outcome.error is not None:
+            self.error = outcome.error
+        elif outcome.unexpected is not None:
+            self._unexpected(outcome.unexpected)
+        self._analysis = outcome.analysis
+        self.stage = "done"
+        self._done.set()  # last: whoever sees the job done sees its analysis or error
 
     def _progress(self, stage: str) -> None:
         self.stage = stage
 
-    def _unexpected(self, exc: Exception) -> None:
+    def _unexpected(self, name: str, exc: Exception | None = None) -> None:
         # The details (with server paths) go to the server's log, never to the page.
-        log.error("analysing %s failed", self.panel_name, exc_info=exc)
+        if exc is not None:
+            log.error("analysing %s failed", self.panel_name, exc_info=exc)
         self.error = (f"{self.panel_name}: the analysis stopped on an unexpected problem "
-                      f"({exc.__class__.__name__}); the details are in the server's log.")
+                      f"({name}); the details are in the server's log.")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the analysis has ended (True) or ``timeout`` seconds have passed."""
+        return self._done.wait(timeout)
 
     @property
     def done(self) -> bool:
-        return self.future is None or self.future.done()
+        return self._done.is_set()
 
     @property
     def analysis(self) -> Analysis | None:
@@ -147,11 +159,6 @@ class Job:
         return STAGES.index(self.stage) / len(STAGES) if self.stage in STAGES else 0.0
 
 
-# A few analyses at once in the background, so that a small upload is not queued behind a
-# large one (the load test's three 60-90-row uploads waited 90 s behind the sample with one
-# worker); more would only share the same two cores.  Each analysis keeps its native thread
-# pools to one thread (noncustomers.analysis.analyze).
-_EXECUTOR = ThreadPoolExecutor(max_workers=3, thread_name_prefix="noncustomers-analysis")
 #: Analyses by content key, shared by every session of the server (as st.cache_data did,
 #: without copying an analysis into each run); the oldest finished ones give way.
 _JOBS: OrderedDict[str, Job] = OrderedDict()
@@ -336,15 +343,24 @@ def show_problems(problems: list[str], fix: str) -> None:
 #   spend a minute of CPU at start: small machines, the browser tests);
 # - "inline": maps are computed in the server process (AppTest, which shares one warm
 #   fit in the test process).
-MAP_WORKER = os.environ.get("NONCUSTOMERS_MAP_WORKER", "process")
-IN_PROCESS = MAP_WORKER == "inline"
+def _map_worker_mode() -> str:
+    """The environment's NONCUSTOMERS_MAP_WORKER, read when asked (not at import: a test
+    may set it after importing this module)."""
+    return os.environ.get("NONCUSTOMERS_MAP_WORKER", "process")
+
+
+def _maps_in_process() -> bool:
+    return _map_worker_mode() == "inline"
 
 
 @st.cache_resource
 def _map_worker() -> tuple[ProcessPoolExecutor | None, Future | None]:
-    if IN_PROCESS:
+    if _maps_in_process():
         return None, None
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    # At a lower priority than the server, as the analyses (analysis_worker.NICE): compiling
+    # UMAP must not slow the page a strategist is looking at.
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=analysis_worker.lower_priority)
     return pool, pool.submit(warm_umap)
 
 
@@ -354,7 +370,7 @@ _ASKED = threading.Event()  # a UMAP map was asked for (starts a lazy worker)
 def start_umap_warmup(force: bool = False) -> tuple[ProcessPoolExecutor | None, Future | None]:
     """Start the map worker and warm it (compile UMAP) once per server process; with
     ``NONCUSTOMERS_MAP_WORKER=lazy`` only once a UMAP map is asked for (``force``)."""
-    if MAP_WORKER == "lazy" and not (force or _ASKED.is_set()):
+    if _map_worker_mode() == "lazy" and not (force or _ASKED.is_set()):
         return None, None
     _ASKED.set()
     return _map_worker()
@@ -362,7 +378,7 @@ def start_umap_warmup(force: bool = False) -> tuple[ProcessPoolExecutor | None, 
 
 def umap_preparing() -> bool:
     """True while the map worker is compiling UMAP (it was started and is not ready)."""
-    if IN_PROCESS:
+    if _maps_in_process():
         return False
     _, warm = start_umap_warmup()
     return warm is not None and not warm.done()
@@ -370,7 +386,7 @@ def umap_preparing() -> bool:
 
 def umap_ready() -> bool:
     """True when a UMAP map will come back in seconds rather than a minute."""
-    if IN_PROCESS:
+    if _maps_in_process():
         return embedding_is_warm()
     _, warm = start_umap_warmup()
     return warm is not None and warm.done()
@@ -380,7 +396,7 @@ def umap_ready() -> bool:
 def map_for(key: str, method: str, seed: int, _analysis: Analysis) -> np.ndarray:
     """2-D coordinates of the analysis ``key`` (cached per key, method and seed)."""
     X = map_matrix(_analysis.panel)
-    if method == "pca" or IN_PROCESS:
+    if method == "pca" or _maps_in_process():
         return map_coordinates(X, method=method, seed=seed)
     pool, _ = start_umap_warmup(force=True)
     if pool is None:

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from noncustomers.charts import plot_tier_sizes
-from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 from noncustomers.ui import state
 from noncustomers.ui.widgets import show_chart
+from noncustomers.vocabulary import NON_CUSTOMER_TIERS
 
 TIER_MEANING = {
     "customers": "buy from the industry today",
