@@ -11,10 +11,6 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools  # venv's own setuptools is old (advisories)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@# umap-learn's kernels compiled once into numba's on-disk cache (about a minute): every
-	@# later process (the app's map worker, a CLI run with --map umap, the tests) then
-	@# compiles in about 16 s instead (noncustomers.embedding.import_umap).
-	$(BIN)/python -c "from noncustomers.embedding import warm_umap; warm_umap()"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -16,9 +16,11 @@ Two methods:
     on disk.  :func:`import_umap` turns numba's own cache on for the others, which cuts
     the compilation of a process after the first to about 16 s (the rest are pynndescent
     kernels that take a distance function as an argument, which numba recompiles every
-    time; ``benchmarks/map_speed.py``).  ``make install`` fills that cache once; the app
-    still warms UMAP once per server process with :func:`warm_umap`, and tests share one
-    warm fit.
+    time; ``benchmarks/map_speed.py``).  The first process on a machine fills the cache
+    (not ``make install``: that would make a fresh machine wait a minute longer before
+    the app serves, where the app's map worker compiles in the background while pages show
+    PCA).  The app still warms UMAP once per server process with :func:`warm_umap`, and
+    tests share one warm fit.
 
 Answers on a few levels (yes/no items, short scales) put many respondents on exactly the
 same spot: 1,453 McDonald's respondents on 264 PCA positions.  :func:`jitter_overlaps`
