@@ -35,7 +35,7 @@ def small_panel(gym_panel_path) -> bytes:
 def _job(small_panel: bytes, gym_schema_path, seed: int) -> state.Job:
     return state.Job(small_panel, "small.csv",
                      gym_schema_path.read_text(encoding="utf-8"), "gym_schema.toml",
-                     {"seed": seed})
+                     {"seed": seed, "k": 2})  # k given: no search for k, quicker
 
 
 def test_a_worker_process_gives_the_files_of_the_servers_own_process(
