@@ -53,6 +53,10 @@ def test_quadrant_chart_places_each_factor_by_its_figures(sample_analysis, figur
     assert drawn.keys() == by_label.keys()
     for label, (x, y) in drawn.items():
         assert (x, y) == pytest.approx(by_label[label])
+    # the quadrants' names sit in bands above 10 and below 0, where no point can be
+    corners = [a for a in fig.layout.annotations if a.text and a.text.startswith("<i>")]
+    assert len(corners) == 4 and all(a.y > 10.4 or a.y < -0.4 for a in corners)
+    assert fig.layout.yaxis.range[0] < -0.4 and fig.layout.yaxis.range[1] > 10.4
 
 
 def test_curve_test_chart_carries_the_summary_shares(sample_analysis, figures):

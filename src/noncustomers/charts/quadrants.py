@@ -92,18 +92,21 @@ def plot_quadrants(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | N
                           "<br>gap %{customdata[0]:.1f}<extra></extra>"))
     fig.add_hline(y=cross[0], line_dash="dot", line_color=INDUSTRY_COLOR)
     fig.add_vline(x=cross[1], line_dash="dot", line_color=INDUSTRY_COLOR)
+    # The corner names sit in bands above 10 and below 0 that no point reaches (inside the
+    # 0-10 square they covered points such as McDonald's 'Spicy' at importance 0.2).
     for text, x, y, xanchor, yanchor in (
-            ("Concentrate here", 0.2, 10.2, "left", "top"),
-            ("Keep up the good work", 10.2, 10.2, "right", "top"),
-            ("Low priority", 0.2, 0.1, "left", "bottom"),
-            ("Possible overkill", 10.2, 0.1, "right", "bottom")):
+            ("Concentrate here", 0.2, 10.85, "left", "top"),
+            ("Keep up the good work", 10.2, 10.85, "right", "top"),
+            ("Low priority", 0.2, -0.85, "left", "bottom"),
+            ("Possible overkill", 10.2, -0.85, "right", "bottom")):
         fig.add_annotation(x=x, y=y, text=f"<i>{text}</i>", showarrow=False, xanchor=xanchor,
                            yanchor=yanchor, font={"size": 15, "color": "#777"})
     fig.update_xaxes(range=[0, 10.4], dtick=1, title=(
         "Industry performance, 0-10" + (" (as rated by users)" if rated_by_users else "")))
     derived = "importance_source" in rows and (rows["importance_source"] == "derived").any()
-    fig.update_yaxes(range=[0, 10.4], dtick=1, title=f"Importance to {group}, 0-10" + (
-        f" (derived from what drives '{derived_from or 'the outcome'}')" if derived else ""))
+    fig.update_yaxes(range=[-0.9, 10.9], tick0=0, dtick=1, title=f"Importance to {group}, 0-10" + (
+        # on a line of its own: in one line the title ran above the plot into the subtitle
+        f"<br>(derived from what drives '{derived_from or 'the outcome'}')" if derived else ""))
     fig.update_layout(legend={"orientation": "h", "y": -0.14, "x": 0})
     n = int(rows["n"].iloc[0]) if len(rows) else 0
     return style(fig, f"Where to act for '{group}': importance vs performance",
