@@ -22,7 +22,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
@@ -148,8 +148,7 @@ def submit(token: str, panel: Panel, config: AnalysisConfig,
             if _threads is None:
                 _threads = ThreadPoolExecutor(max_workers=WORKERS,
                                               thread_name_prefix="noncustomers-analysis")
-            executor: Executor = _threads
-            future = executor.submit(run_analysis, panel, config, progress)
+            future = _threads.submit(run_analysis, panel, config, progress)
         else:
             _listeners[token] = progress
             try:

@@ -2,9 +2,10 @@
 
 An analysis is read at once (the file, its schema, everyone's tier: the first page needs no
 more) and finished in a worker process (:mod:`noncustomers.ui.analysis_worker`) while the
-first page shows; pages that need the whole analysis wait for it with a progress bar.  Analyses are kept by content (file bytes,
-schema text, settings) for every session of the server, so switching pages or returning to
-the sample never recomputes; UMAP runs in a worker process (below).
+first page shows; pages that need the whole analysis wait for it with a progress bar.
+Analyses are kept by content (file bytes, schema text, settings) for every session of the
+server, so switching pages or returning to the sample never recomputes; UMAP runs in a
+worker process (below).
 """
 
 from __future__ import annotations
