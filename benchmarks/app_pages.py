@@ -64,6 +64,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import machine, make_panel
 
+from noncustomers.ui.script_runs import ScriptRuns
+
 CHROMIUM = Path(os.environ.get("NONCUSTOMERS_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -177,43 +179,6 @@ class Server:
 
 # ---- the browser ----------------------------------------------------------------------------
 
-class Runs:
-    """The app's script runs, followed on its websocket (Streamlit's protobufs)."""
-
-    def __init__(self, page) -> None:
-        self.asked = self.finished = 0
-        self.running = False
-        self.rerun_pending = False
-        page.on("websocket", self._attach)
-
-    def _attach(self, ws) -> None:
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        ws.on("framesent", lambda payload: self._frame(BackMsg, payload))
-        ws.on("framereceived", lambda payload: self._frame(ForwardMsg, payload))
-
-    def _frame(self, kind, payload) -> None:
-        from google.protobuf.message import DecodeError
-
-        msg = kind()
-        try:
-            msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
-        except DecodeError:
-            return
-        what = msg.WhichOneof("type")
-        if what == "rerun_script":
-            self.asked += 1
-            self.rerun_pending = True
-        elif what == "new_session":
-            self.rerun_pending, self.running = False, True
-        elif what == "script_finished":
-            self.running = False
-            self.finished += 1
-        elif what == "session_status_changed":
-            self.running = msg.session_status_changed.script_is_running
-
-
 def _until(page, condition, what: str, timeout_s: float = PAGE_TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -238,9 +203,9 @@ def _first_page(page, start: float, times: dict[str, list[float]]) -> None:
     times["analysed"] = [time.perf_counter() - start]
 
 
-def _act(page, runs: Runs, action, slug: str | None, heading: str) -> float:
+def _act(page, runs: ScriptRuns, action, slug: str | None, heading: str) -> float:
     """Seconds from ``action()`` to its script run finished and the page drawn."""
-    _until(page, lambda: not (runs.rerun_pending or runs.running), "app idle")
+    _until(page, lambda: runs.quiet, "app idle")
     finished = runs.finished
     start = time.perf_counter()
     action()
@@ -249,20 +214,20 @@ def _act(page, runs: Runs, action, slug: str | None, heading: str) -> float:
     return time.perf_counter() - start
 
 
-def _upload(page, runs: Runs, label: str, path: Path) -> None:
+def _upload(page, runs: ScriptRuns, label: str, path: Path) -> None:
     uploader = page.locator("[data-testid=stSidebar] [data-testid=stFileUploader]").filter(
         has_text=label)
     file_input = uploader.locator("input[type=file]")
     file_input.wait_for(state="attached")
-    # A file chosen while a rerun starts can be lost (tests/test_load.py, AppRuns).
-    _until(page, lambda: not (runs.rerun_pending or runs.running), "app idle")
-    asked = runs.asked
+    # A file chosen while a rerun starts can be lost (noncustomers.ui.script_runs).
+    _until(page, lambda: runs.quiet, "app idle")
+    asked = runs.reruns_asked
     file_input.set_input_files(path)
     chip = uploader.locator("[data-testid=stFileChip]")
     chip.wait_for(timeout=PAGE_TIMEOUT_S * 1000)
     chip.locator("[data-testid=stFileChipIconSpinner]").wait_for(
         state="detached", timeout=PAGE_TIMEOUT_S * 1000)
-    _until(page, lambda: runs.asked > asked, f"rerun after uploading {path.name}")
+    _until(page, lambda: runs.reruns_asked > asked, f"rerun after uploading {path.name}")
 
 
 def _pages(page) -> list[tuple[str, str]]:
@@ -296,7 +261,7 @@ def _session(browser, url: str, rounds: int, upload: Path | None, shots: Path | 
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     context.set_default_timeout(PAGE_TIMEOUT_S * 1000)
     page = context.new_page()
-    runs = Runs(page)
+    runs = ScriptRuns(page)
     times: dict[str, list[float]] = {}
     try:
         start = time.perf_counter()
@@ -349,7 +314,7 @@ def _session(browser, url: str, rounds: int, upload: Path | None, shots: Path | 
         context.close()
 
 
-def _filters(page, runs: Runs, pages, headings) -> list[tuple[str, float]]:
+def _filters(page, runs: ScriptRuns, pages, headings) -> list[tuple[str, float]]:
     """Map: colour by segment, then tier; Gaps: another group, then back."""
     out = []
     by_text = {text: slug for slug, text in pages}
@@ -377,7 +342,7 @@ def _floor(browser, rounds: int, work: Path) -> dict[str, list[float]]:
     with Server(script, None, work / "floor.log") as url:
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         page = context.new_page()
-        runs = Runs(page)
+        runs = ScriptRuns(page)
         start = time.perf_counter()
         page.goto(url)
         _drawn(page, None, "Who buys (floor)")

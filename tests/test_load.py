@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 from conftest import deployed_env, stop_process_group
 
+from noncustomers.ui.script_runs import ScriptRuns
+
 CHROMIUM = Path(os.environ.get("NONCUSTOMERS_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PANEL = ROOT / "sample_data" / "gym_panel.csv"
@@ -152,51 +154,9 @@ async def _settled(page, slug: str, heading: str, timeout_s: float) -> None:
                                  polling=200)
 
 
-class AppRuns:
-    """The app's script runs in one page, followed on its websocket (Streamlit's protobufs).
-
-    Streamlit 1.67 clears a session's outgoing queue when a script run starts, and with it
-    the answer to an uploader's request for upload URLs if that answer is not sent yet: the
-    uploader then waits forever (no file chip, no upload).  A file chosen in the ~100 ms
-    between a rerun being asked for and its start hits this, and the page shows nothing of
-    that state, so uploads wait until no rerun is asked for or running.
-    """
-
-    def __init__(self, page, events: list[str]) -> None:
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        self._back, self._forward, self._events = BackMsg, ForwardMsg, events
-        self.rerun_asked = False
-        self.running = False
-        self.reruns_asked = 0
-        page.on("websocket", self._attach)
-
-    def _attach(self, ws) -> None:
-        ws.on("framesent", lambda payload: self._frame(self._back, payload))
-        ws.on("framereceived", lambda payload: self._frame(self._forward, payload))
-
-    def _frame(self, kind, payload: bytes | str) -> None:
-        from google.protobuf.message import DecodeError
-
-        msg = kind()
-        try:
-            msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
-        except DecodeError:
-            return
-        what = msg.WhichOneof("type")
-        if what == "rerun_script":
-            self.rerun_asked = True
-            self.reruns_asked += 1
-        elif what == "new_session":            # the first message of every script run
-            self.rerun_asked, self.running = False, True
-        elif what == "script_finished":
-            self.running = False
-        elif what == "session_status_changed":
-            self.running = msg.session_status_changed.script_is_running
-        if what in ("rerun_script", "new_session", "script_finished", "file_urls_request",
-                    "file_urls_response"):
-            self._events.append(f"{time.strftime('%H:%M:%S')} websocket {what}")
+class AppRuns(ScriptRuns):
+    """The app's script runs in one page (noncustomers.ui.script_runs), waited for from
+    asyncio."""
 
     async def until(self, condition, what: str, timeout_s: float = PAGE_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s
@@ -206,7 +166,7 @@ class AppRuns:
             await asyncio.sleep(0.1)
 
     async def idle(self) -> None:
-        await self.until(lambda: not (self.rerun_asked or self.running), "app idle")
+        await self.until(lambda: self.quiet, "app idle")
 
 
 async def _upload(runs: AppRuns, uploader, path: Path) -> None:
@@ -238,8 +198,8 @@ async def _choose_upload(page, runs: AppRuns, events: list[str]) -> None:
         has_text="Survey file").locator("input[type=file]")
     await option.wait_for()
     for attempt in range(1, 4):
-        await runs.until(lambda: not (runs.rerun_asked or runs.running),
-                         "app idle before choosing the upload", LOAD_TIMEOUT_S)
+        await runs.until(lambda: runs.quiet, "app idle before choosing the upload",
+                         LOAD_TIMEOUT_S)
         await option.click()
         try:
             await uploader.wait_for(state="attached", timeout=30_000)
