@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import machine, make_panel
 
-from noncustomers.ui.script_runs import ScriptRuns
+from noncustomers.ui.script_runs import DRAWN_JS, ScriptRuns
 
 CHROMIUM = Path(os.environ.get("NONCUSTOMERS_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -74,22 +74,6 @@ FIRST_HEADING = "Who buys"
 STARTUP_TIMEOUT_S = 90
 # Generous: a 100k panel's first analysis takes about a minute.
 PAGE_TIMEOUT_S = float(os.environ.get("APP_BENCH_TIMEOUT", "300"))
-
-DRAWN_JS = """
-([slug, heading, idle]) => {
-    const path = window.location.pathname.replace(/\\/+$/, "");
-    if (slug !== null && !path.endsWith("/" + slug) && !(slug === "" && path === ""))
-        return false;
-    const main = document.querySelector("[data-testid=stMain]");
-    if (!main) return false;
-    const h1 = main.querySelector("h1");
-    if (!h1 || !h1.innerText.trim().startsWith(heading)) return false;
-    if (!main.querySelector(".js-plotly-plot .main-svg")) return false;
-    if (main.querySelector("[data-stale=true]")) return false;
-    if (idle && document.querySelector("[data-testid=stStatusWidget]")) return false;
-    return true;
-}
-"""
 
 FLOOR_APP = '''
 import numpy as np

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from conftest import deployed_env, stop_process_group
 
-from noncustomers.ui.script_runs import ScriptRuns
+from noncustomers.ui.script_runs import DRAWN_JS, ScriptRuns
 
 CHROMIUM = Path(os.environ.get("NONCUSTOMERS_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,25 +54,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's chromium is not installed "
                                                      f"({CHROMIUM} is absent)"),
 ]
-
-# True once the current page has finished its run and shows its own chart: the path and
-# the h1 are the expected page's, a Plotly chart is drawn in the main area, nothing in the
-# main area is stale (left over from the previous run or page) and the status widget
-# ("Running...") is gone.
-SETTLED_JS = """
-([slug, heading]) => {
-    const path = window.location.pathname.replace(/\\/+$/, "");
-    if (!path.endsWith("/" + slug) && !(slug === "" && path === "")) return false;
-    const main = document.querySelector("[data-testid=stMain]");
-    if (!main) return false;
-    const h1 = main.querySelector("h1");
-    if (!h1 || !h1.innerText.trim().startsWith(heading)) return false;
-    if (!main.querySelector(".js-plotly-plot .main-svg")) return false;
-    if (main.querySelector("[data-stale=true]")) return false;
-    if (document.querySelector("[data-testid=stStatusWidget]")) return false;
-    return true;
-}
-"""
 
 
 @dataclass
@@ -150,8 +131,8 @@ def _sessions(tmp_path: Path) -> list[Session]:
 
 
 async def _settled(page, slug: str, heading: str, timeout_s: float) -> None:
-    await page.wait_for_function(SETTLED_JS, arg=[slug, heading], timeout=timeout_s * 1000,
-                                 polling=200)
+    await page.wait_for_function(DRAWN_JS, arg=[slug, heading, True],
+                                 timeout=timeout_s * 1000, polling=200)
 
 
 class AppRuns(ScriptRuns):

@@ -12,7 +12,27 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["ScriptRuns"]
+__all__ = ["DRAWN_JS", "ScriptRuns"]
+
+#: ``page.wait_for_function(DRAWN_JS, arg=[slug, heading, idle])``: true once the page at
+#: URL path ``slug`` (None: any) shows its own chart: the main area's h1 starts with
+#: ``heading``, a Plotly chart is drawn there, nothing in it is stale (left over from the
+#: previous run or page) and, with ``idle``, the status widget ("Running...") is gone.
+DRAWN_JS = """
+([slug, heading, idle]) => {
+    const path = window.location.pathname.replace(/\\/+$/, "");
+    if (slug !== null && !path.endsWith("/" + slug) && !(slug === "" && path === ""))
+        return false;
+    const main = document.querySelector("[data-testid=stMain]");
+    if (!main) return false;
+    const h1 = main.querySelector("h1");
+    if (!h1 || !h1.innerText.trim().startsWith(heading)) return false;
+    if (!main.querySelector(".js-plotly-plot .main-svg")) return false;
+    if (main.querySelector("[data-stale=true]")) return false;
+    if (idle && document.querySelector("[data-testid=stStatusWidget]")) return false;
+    return true;
+}
+"""
 
 _LOGGED = ("rerun_script", "new_session", "script_finished", "file_urls_request",
            "file_urls_response")
