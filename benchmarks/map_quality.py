@@ -6,7 +6,9 @@ at the inverse-distance weighted mean of its 5 nearest fitted rows in the basis 
 panel's generator at ``--size`` rows (default 20,000, where a full fit still runs):
 
 - a full UMAP fit on every row (the reference),
-- the toolkit's map (sample fit + neighbours),
+- the toolkit's map (sample fit on its exact neighbour graph + neighbours),
+- the same with umap-learn's own approximate neighbour graph (pynndescent), as the
+  toolkit did before 2026-12-02,
 - a sample fit + ``UMAP.transform`` for the rest (umap-learn's own way),
 
 by wall time and by ``sklearn.manifold.trustworthiness`` (how well each map keeps the
@@ -67,6 +69,18 @@ def main() -> None:
         return umap.UMAP(n_components=2, n_neighbors=15, min_dist=0.1, random_state=0,
                          n_jobs=1, force_approximation_algorithm=True).fit_transform(X)
 
+    def approximate_graph():
+        # The toolkit's own path, with the neighbour graph left to umap-learn: UMAP's
+        # default precomputed_knn=(None, None, None) makes it search with pynndescent.
+        from noncustomers import embedding
+
+        exact = embedding.exact_neighbours
+        embedding.exact_neighbours = lambda X, k: (None, None, None)
+        try:
+            return map_coordinates(X, "umap", seed=0, max_fit=args.fit)
+        finally:
+            embedding.exact_neighbours = exact
+
     def sample_transform():
         fit = np.sort(np.random.default_rng(0).choice(len(X), args.fit, replace=False))
         model = umap.UMAP(n_components=2, n_neighbors=15, min_dist=0.1, random_state=0,
@@ -80,6 +94,7 @@ def main() -> None:
     record(f"full UMAP fit on {len(X):,} rows (reference)", full_fit)
     record(f"noncustomers: fit {args.fit:,} + 5 nearest neighbours",
            lambda: map_coordinates(X, "umap", seed=0, max_fit=args.fit))
+    record("the same on pynndescent's approximate graph", approximate_graph)
     record(f"fit {args.fit:,} + UMAP.transform", sample_transform)
     reference = rows[0][2]
     print(f"# UMAP map quality, {len(X):,} respondents x {X.shape[1]} basis columns "

@@ -11,16 +11,18 @@ Two methods:
     ``UMAP.transform`` would place them too, but took 219 of 226 s on a million rows;
     the neighbours take seconds and keep the map as trustworthy
     (``benchmarks/map_quality.py``).
-    umap-learn compiles its numba kernels on the first fit of every process: about a
-    minute here, because only one of its 250 kernels asks numba to cache its machine code
-    on disk.  :func:`import_umap` turns numba's own cache on for the others, which cuts
-    the compilation of a process after the first to about 16 s (the rest are pynndescent
-    kernels that take a distance function as an argument, which numba recompiles every
-    time; ``benchmarks/map_speed.py``).  The first process on a machine fills the cache
-    (not ``make install``: that would make a fresh machine wait a minute longer before
-    the app serves, where the app's map worker compiles in the background while pages show
-    PCA).  The app still warms UMAP once per server process with :func:`warm_umap`, and
-    tests share one warm fit.
+    UMAP's neighbour graph is searched exactly with scikit-learn
+    (:func:`exact_neighbours`) and handed to umap-learn, which would otherwise search it
+    approximately with pynndescent.  That is what made UMAP slow to start: umap-learn
+    compiles its numba kernels on the first fit of every process, about a minute, most of
+    it pynndescent's search, some of whose kernels numba cannot keep on disk.  What is left
+    to compile (about 35 s cold, mostly pynndescent's own start-up when umap-learn imports
+    it) :func:`import_umap` keeps in numba's on-disk cache, so that a process after the
+    first starts in about 5 s (``benchmarks/map_speed.py``).  The first process on a
+    machine fills the cache (not ``make install``: that would make a fresh machine wait
+    longer before the app serves, where the app's map worker compiles in the background
+    while pages show PCA).  The app still warms UMAP once per server process with
+    :func:`warm_umap`, and tests share one warm fit.
 
 Answers on a few levels (yes/no items, short scales) put many respondents on exactly the
 same spot: 1,453 McDonald's respondents on 264 PCA positions.  :func:`jitter_overlaps`
@@ -41,8 +43,9 @@ from sklearn.utils import check_random_state
 
 from noncustomers.errors import NoncustomersError
 
-__all__ = ["JITTER", "MAP_METHODS", "OVERLAP_SHARE", "Jittered", "import_umap", "is_warm",
-           "jitter_overlaps", "map_coordinates", "place_by_neighbours", "warm_umap"]
+__all__ = ["JITTER", "MAP_METHODS", "OVERLAP_SHARE", "Jittered", "exact_neighbours",
+           "import_umap", "is_warm", "jitter_overlaps", "map_coordinates",
+           "place_by_neighbours", "warm_umap"]
 
 MAP_METHODS = ("umap", "pca")
 _warm_lock = threading.Lock()
@@ -93,15 +96,40 @@ def _umap(X: np.ndarray, seed: int, max_fit: int) -> np.ndarray:
         rng = check_random_state(seed)
         n = X.shape[0]
         fit_rows = np.arange(n) if n <= max_fit else np.sort(rng.choice(n, max_fit, replace=False))
-        model = umap.UMAP(n_components=2, n_neighbors=min(15, max(2, len(fit_rows) - 1)),
-                          min_dist=0.1, random_state=seed, n_jobs=1,
-                          force_approximation_algorithm=True)
+        fit = X[fit_rows]
+        k = min(15, max(2, len(fit_rows) - 1))
+        model = umap.UMAP(n_components=2, n_neighbors=k, min_dist=0.1, random_state=seed,
+                          n_jobs=1, force_approximation_algorithm=True,
+                          precomputed_knn=exact_neighbours(fit, k))
         out = np.empty((n, 2))
-        out[fit_rows] = model.fit_transform(X[fit_rows])
+        out[fit_rows] = model.fit_transform(fit)
         rest = np.setdiff1d(np.arange(n), fit_rows)
         if rest.size:
             out[rest] = place_by_neighbours(X[fit_rows], out[fit_rows], X[rest])
     return out
+
+
+def exact_neighbours(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of every row of ``X`` (itself among them), exactly: UMAP's
+    graph, handed to ``umap.UMAP(precomputed_knn=...)``.
+
+    Not left to umap-learn, which would search them approximately with pynndescent: its
+    numba kernels took about 40 of the 60 s a new process spent compiling UMAP, while
+    scikit-learn's exact search takes 0.3 s on the 10,000 rows a map is fitted on (and
+    exact neighbours are at least as good).  One thread, so that ties among identical
+    answers fall the same way on every machine.
+
+    >>> indices, distances = exact_neighbours(np.array([[0.0], [1.0], [3.0]]), k=2)
+    >>> indices.tolist(), distances.tolist()
+    ([[0, 1], [1, 0], [2, 1]], [[0.0, 1.0], [0.0, 1.0], [0.0, 2.0]])
+    """
+    from sklearn.neighbors import NearestNeighbors
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        distances, indices = (NearestNeighbors(n_neighbors=k, algorithm="brute")
+                              .fit(X).kneighbors(X))
+    return indices, distances
 
 
 def place_by_neighbours(fitted: np.ndarray, coordinates: np.ndarray, new: np.ndarray,
