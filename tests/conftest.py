@@ -414,7 +414,8 @@ _XDIST_GROUPS = {"test_embedding.py": "umap",
                  "test_cli.py": "sample", "test_charts.py": "sample",
                  "test_output_folder.py": "sample", "test_profiles.py": "sample",
                  "test_exports.py": "sample", "test_deck.py": "sample",
-                 "test_app_explore.py": "sample",
+                 "test_app_explore.py": "sample", "test_naming.py": "sample",
+                 "test_scale.py": "sample",
                  # the app's own analysis of the sample (kept by noncustomers.ui.state for
                  # the process) serves every AppTest of these files
                  "test_app.py": "app", "test_app_curve.py": "app", "test_app_names.py": "app",

@@ -106,13 +106,13 @@ def test_an_unexpected_error_shows_one_sentence_and_is_logged(app_env, monkeypat
         raise RuntimeError("boom at /srv/secret/path.py line 12")
 
     monkeypatch.setattr(analysis_worker, "analyze", broken)
-    state.forget_analyses()
+    before = set(state.remembered_analyses())
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.session_state["seed"] = 7  # a fresh cache key
         at.run()
-    finally:
-        state.forget_analyses()
+    finally:  # only this test's failed analysis: the sample's serves the other tests
+        state.forget_analyses(set(state.remembered_analyses()) - before)
     assert not at.exception
     shown = " ".join(e.value for e in at.sidebar.error)
     assert "unexpected problem (RuntimeError)" in shown and "server's log" in shown

@@ -19,6 +19,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from noncustomers.ui import analysis_worker
 from noncustomers.ui.analysis_worker import Outcome
 
 __all__ = ["First", "Job", "Loaded", "current", "first", "forget_analyses", "load", "map_for",
-           "require", "show_problems", "start", "start_sample", "start_umap_warmup",
+           "remembered_analyses", "require", "show_problems", "start", "start_sample", "start_umap_warmup",
            "umap_preparing", "umap_ready", "wait_for_analysis"]
 
 _KEY = "noncustomers.loaded"
@@ -167,10 +168,20 @@ _JOBS_LOCK = threading.Lock()
 MAX_ANALYSES = 8
 
 
-def forget_analyses() -> None:
-    """Drop every remembered analysis (tests; a server that should start afresh)."""
+def forget_analyses(keys: Iterable[str] | None = None) -> None:
+    """Drop the remembered analyses of these keys, or every one (tests; a server that should
+    start afresh)."""
     with _JOBS_LOCK:
-        _JOBS.clear()
+        if keys is None:
+            _JOBS.clear()
+        for key in keys or ():
+            _JOBS.pop(key, None)
+
+
+def remembered_analyses() -> list[str]:
+    """The keys of the analyses the server remembers, oldest first."""
+    with _JOBS_LOCK:
+        return list(_JOBS)
 
 
 def _job(key: str, *args) -> Job:
