@@ -144,7 +144,7 @@ def small_panel(gym_panel_path, tmp_path_factory) -> Path:
 
 # =============================================================================================
 # Map and app fixtures (used by test_embedding, test_app).  umap-learn compiles its numba
-# kernels on the first fit of every process (about a minute): the whole session shares one
+# kernels on the first fit of every process (35 s on a fresh machine): the whole session shares one
 # warm-up, so only the first UMAP test pays it.
 # =============================================================================================
 
@@ -329,7 +329,7 @@ class BrowserApp:
         with open(log_path, "w", encoding="utf-8") as log:
             # The map page shows PCA at once; the server compiles UMAP only if a test asks
             # for a UMAP map (the test process covers UMAP; a second compilation here would
-            # cost a minute of CPU beside the other tests).
+            # cost half a minute of CPU beside the other tests).
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                  "--server.port", str(port), "--server.address", "127.0.0.1"],
@@ -406,7 +406,7 @@ def _browser_tests_will_run(session: pytest.Session) -> bool:
 # pytest-xdist (make test: -n auto) schedules a group of files to one worker at a time.
 # Files that share an expensive session fixture form one group, so that it is made once: the
 # shared sample analysis and CLI run ("sample"); the app's analysis of the sample ("app");
-# UMAP's compilation (about a minute; numba's disk cache does not keep it) happens only in
+# UMAP's compilation (35 s in a fresh venv, whose numba cache is empty) happens only in
 # test_embedding.  Any other file is a group of
 # its own.  (xdist's own xdist_group marker does not take effect with pytest 9: it rewrites
 # a node id attribute that pytest no longer reads, so the grouping is done here.)

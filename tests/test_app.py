@@ -16,7 +16,7 @@ VIEWS = ["overview", "map", "segments", "gaps", "commonalities", "canvas", "errc
 def app_env(app_cwd):
     """Maps are computed in the test process.  UMAP is not compiled here: the map page
     shows PCA until UMAP is ready (test_embedding tests UMAP itself), so these tests need
-    not wait a minute for numba."""
+    not wait for numba."""
 
 
 def run_view(view: str) -> AppTest:
@@ -35,10 +35,28 @@ def test_every_view_renders_the_sample(app_env, view):
     assert not at.error, [e.value for e in at.error]
     assert at.title and at.title[0].value
     charts = at.get("plotly_chart")
-    # gaps: + the quadrants; commonalities: + the drivers; canvas: + curve test, your curve;
-    # segments: + the profile of a segment
-    expected = {"gaps": 2, "commonalities": 2, "canvas": 3, "segments": 2}.get(view, 1)
+    # gaps: + the quadrants; commonalities: + the drivers; segments: + the profile of a
+    # segment (the canvas page's other tabs: test_every_tab_of_the_canvas_draws_its_charts)
+    expected = {"gaps": 2, "commonalities": 2, "segments": 2}.get(view, 1)
     assert len(charts) == expected, f"{view}: expected {expected} charts, found {len(charts)}"
+
+
+def test_every_tab_of_the_canvas_draws_its_charts_only_when_open(app_env):
+    """The canvas page draws the open tab alone: the canvas, the proposed curve's test, or
+    the editor with your curve."""
+    at = run_view("canvas")
+    assert [t.label for t in at.tabs] == ["The canvas", "Curve tests", "Shape your own curve"]
+    shown = {}
+    for tab in ("Curve tests", "Shape your own curve", "The canvas"):
+        at.session_state["canvas_tab"] = tab
+        at.run()
+        assert not at.exception and not at.error, tab
+        shown[tab] = ([c.proto.spec for c in at.get("plotly_chart")], len(at.data_editor))
+    canvas, tests, own = (shown[t] for t in ("The canvas", "Curve tests",
+                                              "Shape your own curve"))
+    assert len(canvas[0]) == 1 and "canvas" in canvas[0][0].lower() and canvas[1] == 0
+    assert len(tests[0]) == 1 and "served" in tests[0][0] and tests[1] == 0
+    assert len(own[0]) == 1 and own[1] == 1  # your curve's chart and the editor
 
 
 def test_overview_shows_weighted_shares(app_env):

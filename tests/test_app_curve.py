@@ -25,6 +25,7 @@ def open_canvas() -> tuple[AppTest, object]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page("src/noncustomers/ui/pages/canvas.py")
+    at.session_state["canvas_tab"] = "Shape your own curve"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at, at.session_state["noncustomers.loaded"].analysis

@@ -8,7 +8,7 @@ from sklearn.datasets import make_blobs
 from sklearn.decomposition import PCA
 
 from noncustomers.cli import main
-from noncustomers.embedding import map_coordinates
+from noncustomers.embedding import exact_neighbours, map_coordinates
 from noncustomers.errors import NoncustomersError
 
 
@@ -53,6 +53,28 @@ def test_umap_is_seeded_and_keeps_clusters_apart(warm_umap, blobs):
     assert _separation(a, y) > 3
 
 
+def test_exact_neighbours_are_the_nearest_by_the_full_distance_matrix():
+    X = np.random.default_rng(4).normal(size=(300, 5))  # no ties
+    indices, distances = exact_neighbours(X, k=15)
+    full = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+    expected = np.argsort(full, axis=1, kind="stable")[:, :15]
+    assert np.array_equal(indices, expected) and indices[:, 0].tolist() == list(range(300))
+    assert np.allclose(distances, np.take_along_axis(full, expected, axis=1))
+
+
+@pytest.mark.umap
+def test_umap_is_fitted_on_the_exact_graph_without_pynndescents_search(warm_umap, blobs,
+                                                                        monkeypatch):
+    import umap.umap_
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("umap-learn searched the neighbours itself (pynndescent)")
+
+    monkeypatch.setattr(umap.umap_, "nearest_neighbors", refuse)  # where it calls NNDescent
+    X, y = blobs
+    assert _separation(map_coordinates(X, "umap", seed=2), y) > 3
+
+
 @pytest.mark.umap
 def test_umap_places_rows_beyond_the_fit_sample_with_transform(warm_umap, blobs):
     X, y = blobs
@@ -78,7 +100,7 @@ def test_cli_writes_umap_coordinates(warm_umap, gym_panel_path, gym_schema_path,
 def test_umap_kernels_use_numbas_disk_cache():
     """import_umap turns numba's cache on for every module-level kernel of umap-learn and
     pynndescent (umap-learn declares one itself), so that a process after the first loads
-    the machine code instead of compiling it for a minute."""
+    the machine code instead of compiling it again."""
     import sys
 
     from numba.core.caching import FunctionCache

@@ -144,8 +144,9 @@ def _analysis_options(parser: argparse.ArgumentParser) -> None:
                         help="give every respondent the weight 1 (default: the schema's "
                              "weight column)")
     parser.add_argument("--map", choices=["pca", "umap", "none"], default=None,
-                        help="2-D map method for x, y (default pca: instant; umap costs about a "
-                             "minute of numba compilation per process; none leaves x, y empty)")
+                        help="2-D map method for x, y (default pca: instant; umap compiles numba "
+                             "kernels in each process, 35 s the first time on a machine and 5 s "
+                             "after; none leaves x, y empty)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,8 +41,8 @@ from noncustomers.ui import analysis_worker
 from noncustomers.ui.analysis_worker import Outcome
 
 __all__ = ["First", "Job", "Loaded", "current", "first", "forget_analyses", "load", "map_for",
-           "remembered_analyses", "require", "show_problems", "start", "start_sample", "start_umap_warmup",
-           "umap_preparing", "umap_ready", "wait_for_analysis"]
+           "remembered_analyses", "require", "show_problems", "start", "start_sample",
+           "start_umap_warmup", "umap_preparing", "umap_ready", "wait_for_analysis"]
 
 _KEY = "noncustomers.loaded"
 log = logging.getLogger("noncustomers.app")
@@ -346,13 +346,13 @@ def show_problems(problems: list[str], fix: str) -> None:
 
 
 # UMAP runs in one long-lived worker process per server.  Compiling umap-learn's
-# numba kernels holds the GIL for about a minute: in a thread of the server it
-# froze every page for that long, in a worker process it freezes nothing.
+# numba kernels holds the GIL for up to a minute (the first time on a machine): in a
+# thread of the server it froze every page for that long, in a worker process it freezes nothing.
 # NONCUSTOMERS_MAP_WORKER chooses how:
 # - "process" (default): the worker starts and compiles UMAP when the app first runs,
 #   so UMAP maps are quick by the time a strategist opens the map (PCA until then);
 # - "lazy": the worker starts on the first UMAP map asked for (a server that should not
-#   spend a minute of CPU at start: small machines, the browser tests);
+#   spend CPU on it at start: small machines, the browser tests);
 # - "inline": maps are computed in the server process (AppTest, which shares one warm
 #   fit in the test process).
 def _map_worker_mode() -> str:
@@ -397,7 +397,7 @@ def umap_preparing() -> bool:
 
 
 def umap_ready() -> bool:
-    """True when a UMAP map will come back in seconds rather than a minute."""
+    """True when a UMAP map will come back in seconds rather than after a compilation."""
     if _maps_in_process():
         return embedding_is_warm()
     _, warm = start_umap_warmup()

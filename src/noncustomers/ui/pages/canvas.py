@@ -28,6 +28,9 @@ ERRC_MARKS = {"eliminate": "red", "reduce": "orange", "raise": "blue", "create":
 
 analysis = state.require()
 st.title("Strategy canvas")
+st.caption("Each curve rates the factors 0-10: what the industry offers, what each tier values, "
+           "and the curve the ERRC grid proposes. The other tabs test whom that curve would "
+           "serve and let you shape your own.")
 if not analysis.panel.schema.attributes:
     st.info("The schema maps no [attributes], so there is no canvas to draw.")
     st.stop()
@@ -38,53 +41,58 @@ curves = list(dict.fromkeys(analysis.canvas["curve"]))
 tiers = analysis.summary()["tiers"]
 largest = max((t for t in NON_CUSTOMER_TIERS if t in tiers and tiers[t]["n"]),
               key=lambda t: tiers[t]["share"], default=None)
-default = [c for c in curves if c in (INDUSTRY_CURVE, PROPOSED_CURVE)
-           or (largest is not None and largest in c)]
-chosen = st.multiselect("Curves", curves, default=default or curves, key="canvas_curves",
-                        help="The industry's offering, what each tier values, and the curve "
-                             "the ERRC grid proposes; add or remove curves here.")
-if not chosen:
-    st.info("Choose at least one curve.")
-    st.stop()
 labels = attribute_labels(analysis)
-show_chart(plot_strategy_canvas(analysis.canvas, labels, curves=chosen,
-                                derived_from=analysis.panel.schema.importance_from),
-           key="canvas",
-           height=640)
-
-wide = analysis.canvas.pivot(index="attribute", columns="curve", values="level")
-wide = wide.reindex(list(dict.fromkeys(analysis.canvas["attribute"])))[curves].round(1)
-wide.index = [labels.get(a, a) for a in wide.index]
-st.dataframe(wide.style.format("{:.1f}"), width="stretch")
-st.caption(f"'{INDUSTRY_CURVE}': performance as rated by everyone who has used the offering; "
-           f"tier curves: how important each factor is to that tier; '{PROPOSED_CURVE}': the "
-           "industry curve moved by the ERRC grid (eliminate to 0, reduce and raise to what "
-           "non-customers value, create the new factor). All on 0-10.")
-
 curves_by_name = analysis.curves
 industry = curves_by_name.get(INDUSTRY_CURVE, {})
-metrics = pd.DataFrame([{"curve": name, **curve_metrics(curve, industry)}
-                        for name, curve in curves_by_name.items()])
-st.subheader("Divergence and focus")
-st.dataframe(metrics.rename(columns={"divergence": "divergence from the industry (RMS)",
-                                     "focus": "focus (sd of levels)"}).round(2),
-             hide_index=True, width="stretch")
 
-prize = analysis.prize
-total = prize.get("total", {})
-if total.get("people") is not None and total["n"]:
-    st.subheader("The prize: the non-customer market")
-    columns = st.columns(1 + len(prize["tiers"]))
-    columns[0].metric("All non-customers", f"{total['people']:,.0f}",
-                      help=f"95% interval {total['people_lo']:,.0f}-{total['people_hi']:,.0f}")
-    for column, (tier, figures) in zip(columns[1:], prize["tiers"].items(), strict=True):
-        column.metric(tier, f"{figures['people']:,.0f}",
-                      help=f"95% interval {figures['people_lo']:,.0f}-"
-                           f"{figures['people_hi']:,.0f}")
-    spend = (f" They spend {total['spend']:,.0f} in all ({prize['spend_column']})."
-             if total.get("spend") is not None else "")
-    st.caption("Weighted people in each non-customer tier (people when the weights are "
-               f"grossed up to the population, respondents otherwise).{spend}")
+
+def _canvas() -> None:
+    """The canvas, its levels, how far each curve departs from the industry, the prize."""
+    default = [c for c in curves if c in (INDUSTRY_CURVE, PROPOSED_CURVE)
+               or (largest is not None and largest in c)]
+    chosen = st.multiselect("Curves", curves, default=default or curves, key="canvas_curves",
+                            help="The industry's offering, what each tier values, and the "
+                                 "curve the ERRC grid proposes; add or remove curves here.")
+    if not chosen:
+        st.info("Choose at least one curve.")
+        return
+    show_chart(plot_strategy_canvas(analysis.canvas, labels, curves=chosen,
+                                    derived_from=analysis.panel.schema.importance_from),
+               key="canvas", height=640)
+
+    wide = analysis.canvas.pivot(index="attribute", columns="curve", values="level")
+    wide = wide.reindex(list(dict.fromkeys(analysis.canvas["attribute"])))[curves].round(1)
+    wide.index = [labels.get(a, a) for a in wide.index]
+    st.dataframe(wide.style.format("{:.1f}"), width="stretch")
+    st.caption(f"'{INDUSTRY_CURVE}': performance as rated by everyone who has used the "
+               f"offering; tier curves: how important each factor is to that tier; "
+               f"'{PROPOSED_CURVE}': the industry curve moved by the ERRC grid (eliminate to 0, "
+               "reduce and raise to what non-customers value, create the new factor). "
+               "All on 0-10.")
+
+    metrics = pd.DataFrame([{"curve": name, **curve_metrics(curve, industry)}
+                            for name, curve in curves_by_name.items()])
+    st.subheader("Divergence and focus")
+    st.dataframe(metrics.rename(columns={"divergence": "divergence from the industry (RMS)",
+                                         "focus": "focus (sd of levels)"}).round(2),
+                 hide_index=True, width="stretch")
+
+    prize = analysis.prize
+    total = prize.get("total", {})
+    if total.get("people") is not None and total["n"]:
+        st.subheader("The prize: the non-customer market")
+        columns = st.columns(1 + len(prize["tiers"]))
+        columns[0].metric("All non-customers", f"{total['people']:,.0f}",
+                          help=f"95% interval {total['people_lo']:,.0f}-"
+                               f"{total['people_hi']:,.0f}")
+        for column, (tier, figures) in zip(columns[1:], prize["tiers"].items(), strict=True):
+            column.metric(tier, f"{figures['people']:,.0f}",
+                          help=f"95% interval {figures['people_lo']:,.0f}-"
+                               f"{figures['people_hi']:,.0f}")
+        spend = (f" They spend {total['spend']:,.0f} in all ({prize['spend_column']})."
+                 if total.get("spend") is not None else "")
+        st.caption("Weighted people in each non-customer tier (people when the weights are "
+                   f"grossed up to the population, respondents otherwise).{spend}")
 
 
 def _served(block: dict, group: str) -> str:
@@ -120,21 +128,25 @@ def _offering(test: dict) -> str:
     return "n/a" if level is None else f"{level:.2f}"
 
 
-for name, test in analysis.curves_tested.items():
-    st.subheader(f"Curve test: {name}")
-    if test["better_served"].get("non-customers") is not None:
-        show_chart(plot_curve_test(test, name), key=f"curve_test_{name}", height=480)
-    _show_served(test)
-    st.caption(
-        f"A respondent is better (worse) served when the curve lowers (raises) their "
-        f"importance-weighted unmet need by at least {test['margin']:g} "
-        f"point{'' if test['margin'] == 1 else 's'} (0-10) against "
-        f"today's industry curve; 95% intervals from {test['resamples']} bootstrap resamples "
-        "that re-derive the ERRC grid and the curve. Offering level: "
-        + _offering(test) + " x the industry's (mean level of "
-        "the curve; above 1 the curve offers more overall, a proxy for cost). Going above "
-        "needs costs nothing in this score, so read the shares beside the offering level.")
-    _show_sensitivity(test)
+def _curve_tests() -> None:
+    """Whom each tested curve serves better and worse than today's industry curve."""
+    if not analysis.curves_tested:
+        st.info("No curve was tested in this analysis.")
+    for name, test in analysis.curves_tested.items():
+        st.subheader(f"Curve test: {name}")
+        if test["better_served"].get("non-customers") is not None:
+            show_chart(plot_curve_test(test, name), key=f"curve_test_{name}", height=480)
+        _show_served(test)
+        st.caption(
+            f"A respondent is better (worse) served when the curve lowers (raises) their "
+            f"importance-weighted unmet need by at least {test['margin']:g} "
+            f"point{'' if test['margin'] == 1 else 's'} (0-10) against "
+            f"today's industry curve; 95% intervals from {test['resamples']} bootstrap "
+            "resamples that re-derive the ERRC grid and the curve. Offering level: "
+            + _offering(test) + " x the industry's (mean level of "
+            "the curve; above 1 the curve offers more overall, a proxy for cost). Going above "
+            "needs costs nothing in this score, so read the shares beside the offering level.")
+        _show_sensitivity(test)
 
 
 # ---- Shape your own curve: edit the levels, see the grid and the curve test move ------------
@@ -281,8 +293,8 @@ def _shape_your_curve() -> None:
     _show_sensitivity(mine_test)
     if mine_test["resamples"]:
         st.caption(f"95% intervals from {mine_test['resamples']} bootstrap resamples that "
-                   "re-derive the industry's curve (yours stays as you set it); they hold for this curve "
-                   "until you change it.")
+                   "re-derive the industry's curve (yours stays as you set it); they hold for "
+                   "this curve until you change it.")
     else:
         st.caption(f"Figures recomputed on every edit, without intervals (margin "
                    f"{mine_test['margin']:g} point{'' if mine_test['margin'] == 1 else 's'}, as "
@@ -299,4 +311,11 @@ def _shape_your_curve() -> None:
                "--curve my_curve.csv` writes its curve test with intervals into summary.json.")
 
 
-_shape_your_curve()
+# Three tabs, each drawn only while it is open (on_change="rerun"): the page switch draws the
+# canvas alone, not the four charts, six tables and the editor of the whole page.
+TABS = ("The canvas", "Curve tests", "Shape your own curve")
+for tab, draw in zip(st.tabs(TABS, key="canvas_tab", on_change="rerun"),
+                     (_canvas, _curve_tests, _shape_your_curve), strict=True):
+    with tab:
+        if tab.open:
+            draw()

@@ -16,8 +16,9 @@ st.title("Map of respondents")
 left, right = st.columns(2)
 color_by = left.segmented_control("Colour by", ["tier", "segment"], default="tier",
                                   key="map_color") or "tier"
-# PCA at once while the server's map worker compiles UMAP (about a minute, once per
-# server); the view moves to UMAP by itself when the worker is ready, unless the user chose.
+# PCA at once while the server's map worker compiles UMAP (under a minute the first time
+# on a machine, seconds after); the view moves to UMAP by itself when the worker is ready,
+# unless the user chose.
 ready = state.umap_ready()
 if "map_method" not in st.session_state:
     st.session_state["map_method"] = "UMAP" if ready else "PCA"
@@ -33,13 +34,13 @@ def _chosen() -> None:
 
 method = right.segmented_control("Map", ["UMAP", "PCA"], key="map_method", on_change=_chosen,
                                  help="UMAP keeps neighbourhoods (the first map on a server "
-                                      "waits about a minute for its compilation); PCA is the "
+                                      "waits for its compilation, under a minute); PCA is the "
                                       "linear projection (instant).")
 method = (method or "PCA").lower()
 
 if method == "pca" and st.session_state.get("map_method_auto"):
     if state.umap_preparing():
-        st.info("PCA is shown while UMAP is prepared on this server (about a minute); the "
+        st.info("PCA is shown while UMAP is prepared on this server (under a minute); the "
                 "map switches to UMAP by itself when it is ready.")
 
         @st.fragment(run_every=3)
@@ -50,11 +51,11 @@ if method == "pca" and st.session_state.get("map_method_auto"):
         _switch_when_ready()
     else:
         st.caption("PCA map; choose UMAP above for a map that keeps neighbourhoods (the first "
-                   "one on this server takes about a minute).")
+                   "one on this server takes up to a minute).")
 
 notice = st.empty()
 if method == "umap" and not ready:
-    notice.info("Preparing UMAP for the first time on this server (about a minute); later maps "
+    notice.info("Preparing UMAP for the first time on this server (under a minute); later maps "
                 "are quick. PCA is instant.")
 with st.spinner(f"Computing the {method.upper()} map…"):
     coords = state.map_for(loaded.key, method, analysis.config["seed"], analysis)
