@@ -61,6 +61,26 @@ def test_view_shows_its_chart_without_errors(server, page, tmp_path_factory, pat
         page.get_by_text("The grid your curve implies", exact=True).wait_for(timeout=30_000)
         _wait_for_chart(page, timeout_s=30)
         assert page.locator(".js-plotly-plot").count() == 1  # your curve against the industry
+        # Type a level as a strategist would: the editor is a canvas-drawn grid, so its cell
+        # is found by position (factor column 180 px, "your level" 90 px, rows 35 px).
+        raised = page.get_by_text("Low price: 7.0 → 9.0")
+        assert raised.count() == 0
+        editor = page.locator("[data-testid=stDataFrame]").first
+        editor.scroll_into_view_if_needed()
+        grid = editor.bounding_box()
+        from playwright.sync_api import TimeoutError as NotYet
+
+        cell = page.locator("input.gdg-input")  # glide-data-grid's editor of the open cell
+        for _ in range(3):  # a double click on a grid still settling may only select
+            page.mouse.dblclick(grid["x"] + 180 + 45, grid["y"] + 35 + 17)
+            try:
+                cell.wait_for(timeout=5_000)
+                break
+            except NotYet:
+                page.keyboard.press("Escape")
+        cell.fill("9")
+        cell.press("Enter")
+        raised.wait_for(timeout=30_000)  # the implied grid raises the factor
     shots = tmp_path_factory.getbasetemp() / "screenshots"
     shots.mkdir(exist_ok=True)
     page.screenshot(path=str(shots / f"{path or 'overview'}.png"), full_page=True)

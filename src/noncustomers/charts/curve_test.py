@@ -47,12 +47,13 @@ def plot_curve_test(test: Mapping[str, Any], name: str = "blue ocean") -> go.Fig
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.12, "x": 0})
     better = test["better_served"].get("non-customers")
     worse = test["worse_served"].get("customers")
-    headline = (f"The {name} curve serves {better:.0%} of non-customers better and "
+    # two lines each: in one they ran off the right edge of the app's narrower chart
+    headline = (f"The {name} curve serves {better:.0%} of non-customers better<br>and "
                 f"{worse:.0%} of customers worse"
                 if better is not None and worse is not None else f"Curve test: {name}")
     level = test.get("offering_level")
     return style(fig, headline,
                  f"Better (worse) served: importance-weighted unmet need down (up) by at "
-                 f"least {test['margin']:g} point(s) on 0-10; 95% intervals from "
+                 f"least {test['margin']:g} point(s) on 0-10;<br>95% intervals from "
                  f"{test['resamples']} bootstrap resamples; offering level "
                  + ("n/a" if level is None else f"{level:.2f}") + " x the industry's")

@@ -67,8 +67,9 @@ def style(fig: go.Figure, title: str, subtitle: str | None = None) -> go.Figure:
         width=WIDTH, height=HEIGHT,
         font={"family": FONT, "size": 16, "color": "#222"},
         title={"text": text, "x": 0.02, "xanchor": "left", "font": {"size": 24}},
-        # room for each further line of the subtitle
-        margin={"l": 80, "r": 40, "t": 110 + 28 * (subtitle or "").count("<br>"), "b": 70},
+        # room for each further line of the title and of the subtitle
+        margin={"l": 80, "r": 40, "b": 70,
+                "t": 110 + 30 * title.count("<br>") + 28 * (subtitle or "").count("<br>")},
         legend={"font": {"size": 15}},
         hoverlabel={"font_size": 14},
     )

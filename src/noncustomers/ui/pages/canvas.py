@@ -160,7 +160,6 @@ def _add_intervals(curve_key: tuple, mine: dict[str, float]) -> None:
 @st.fragment  # an edit reruns this section only, not the whole page
 def _shape_your_curve() -> None:
     """Shape your own curve: the editor, the grid it implies, its curve test and file."""
-    st.header("Shape your own curve")
     st.caption("Start from the proposed curve, change any level (0-10), and the grid your curve "
                "implies, whom it serves and the canvas follow at once. Download it to test it "
                "from the command line, or load one you saved.")
