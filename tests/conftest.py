@@ -422,28 +422,9 @@ _XDIST_GROUPS = {"test_embedding.py": "umap",
                  "test_selection.py": "app", "test_config.py": "app"}
 
 
-#: The longest groups go to the workers first (longest-processing-time first), so that none
-#: of them is left to run alone at the end; xdist's own order (most tests first) started the
-#: UMAP group, 5 tests and 40 s of compilation, among the last.  The others follow in file
-#: order.
-_FIRST_GROUPS = ("umap", "sample", "test_browser.py", "app")
-
-
-def _group(item: pytest.Item) -> str:
-    name = Path(item.nodeid.split("::", 1)[0]).name
-    return _XDIST_GROUPS.get(name, name)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {group: i for i, group in enumerate(_FIRST_GROUPS)}
-    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable: file order kept
-
-
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent under -p no:xdist (make load)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
     from xdist.scheduler import LoadScopeScheduling
-
-    config.option.loadscopereorder = False  # the collection's order (above) is the schedule
 
     class GroupedFiles(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
