@@ -86,6 +86,16 @@ def test_own_curve_test_intervals_are_seeded(small):
     assert own_curve_test(small, {"a": 8.0, "b": 3.0}, resamples=30, seed=1) != first
 
 
+def test_analysis_curve_test_gives_what_analyze_writes_for_the_same_curve(small):
+    """Analysis.curve_test (behind the app's editor) and ``analyze --curve`` run the same test:
+    the same intervals from the same seeded resamples."""
+    curve = {"a": 8.0, "b": 3.0}
+    run = analyze(small.panel, map=None, k=1, stability_runs=0, driver_boot=0,
+                  curve_resamples=40, curve=curve, curve_name="mine")
+    assert small.curve_test(curve, resamples=40) == run.curves_tested["mine"]
+    assert own_curve_test(small, curve, resamples=40) == run.curves_tested["mine"]
+
+
 def test_curve_csv_reads_back_exactly(tmp_path):
     curve = {"price": 7.0, "spa": 0.0, "childcare": 0.1 + 0.2, "hours": 6.432145678901,
              "kids": 10.0}

@@ -296,6 +296,41 @@ class Analysis:
             raise ConfigError("this analysis was built without an AnalysisConfig")
         return self.settings.to_toml()
 
+    def curve_test(self, curve: Mapping[str, float], resamples: int = 0,
+                   seed: int | None = None, margin: float | None = None) -> dict[str, Any]:
+        """The curve test of ``curve`` (attribute -> level, 0-10; factors left out stay at
+        the industry's level) against this analysis's industry curve, as ``analyze`` tests
+        ``--curve``: the same re-derivation of the industry's curve in each bootstrap
+        resample (yours stays as given) and the same derived needs.
+
+        ``resamples`` 0 (the default) gives the point figures only, fast enough to rerun on
+        every edit; ``seed`` and ``margin`` default to the run's, so ``resamples=200`` gives
+        the intervals ``noncustomers analyze --curve`` writes for the same curve.  Returns
+        the dict of :func:`~noncustomers.analytics.prize.curve_test`.
+        """
+        panel, tiers, config = self.panel, self.tiers, self.config
+        seed = int(config.get("seed", 0)) if seed is None else seed
+        margin = float(config.get("prize_margin", 1.0)) if margin is None else margin
+        industry = self.curves.get(INDUSTRY_CURVE, {})
+        levels = {a: float(curve.get(a, today)) for a, today in industry.items()}
+        derive = None
+        boot_rows = None
+        if resamples > 0:
+            boot_rows = (None if len(panel) <= BOOTSTRAP_ROWS else np.sort(
+                np.random.default_rng(seed).choice(len(panel), BOOTSTRAP_ROWS, replace=False)))
+            rules = self.settings.errc_rules if self.settings is not None else ErrcRules()
+            offered = {name: a.offered for name, a in panel.schema.attributes.items()}
+            rederive = _rederive(panel, tiers, rules, offered, boot_rows)
+
+            def derive(w: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+                industry_b, _ = rederive(w)  # your curve is given; the industry's is not
+                return industry_b, {a: levels.get(a, v) for a, v in industry_b.items()}
+
+        return curve_test(panel, tiers, industry, levels, margin, derive=derive,
+                          resamples=resamples, seed=seed,
+                          derived_needs=_derived_needs(self.gaps, tiers, self.segments),
+                          bootstrap_rows=boot_rows)
+
     def write(self, out_dir: str | Path, charts: tuple[str, ...] = ()) -> list[Path]:
         """Write the output files into ``out_dir``, as a whole or not at all:
         :func:`noncustomers.export.write_run` (``charts``: formats such as ``("png",)``)."""

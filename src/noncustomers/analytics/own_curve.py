@@ -37,9 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from noncustomers.analytics.canvas import INDUSTRY_CURVE, read_curve
+from noncustomers.analytics.canvas import read_curve
 from noncustomers.analytics.errc import ERRC_ACTIONS, ErrcRules
-from noncustomers.analytics.prize import curve_test
 from noncustomers.errors import DataError
 
 __all__ = [
@@ -131,34 +130,7 @@ def own_curve_test(analysis, curve: Mapping[str, float], resamples: int = 0,
     dict
         As :func:`~noncustomers.analytics.prize.curve_test`.
     """
-    # The run's own re-derivation and derived needs (noncustomers.analysis keeps them
-    # private; imported here, not at the top, because that module imports analytics).
-    from noncustomers.analysis import BOOTSTRAP_ROWS, _derived_needs, _rederive
-
-    panel, tiers = analysis.panel, analysis.tiers
-    config = analysis.config
-    seed = int(config.get("seed", 0)) if seed is None else seed
-    margin = float(config.get("prize_margin", 1.0)) if margin is None else margin
-    industry = analysis.curves.get(INDUSTRY_CURVE, {})
-    levels = {a: float(curve.get(a, today)) for a, today in industry.items()}
-    derive = None
-    boot_rows = None
-    if resamples > 0:
-        boot_rows = (None if len(panel) <= BOOTSTRAP_ROWS else np.sort(
-            np.random.default_rng(seed).choice(len(panel), BOOTSTRAP_ROWS, replace=False)))
-        settings = analysis.settings
-        rules = settings.errc_rules if settings is not None else ErrcRules()
-        offered = {name: a.offered for name, a in panel.schema.attributes.items()}
-        rederive = _rederive(panel, tiers, rules, offered, boot_rows)
-
-        def derive(w: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
-            industry_b, _ = rederive(w)  # your curve is given; the industry's is not
-            return industry_b, {a: levels.get(a, v) for a, v in industry_b.items()}
-
-    return curve_test(panel, tiers, industry, levels, margin, derive=derive,
-                      resamples=resamples, seed=seed,
-                      derived_needs=_derived_needs(analysis.gaps, tiers, analysis.segments),
-                      bootstrap_rows=boot_rows)
+    return analysis.curve_test(curve, resamples=resamples, seed=seed, margin=margin)
 
 
 def curve_csv(curve: Mapping[str, float]) -> str:
