@@ -316,16 +316,10 @@ class Analysis:
         derive = None
         boot_rows = None
         if resamples > 0:
-            boot_rows = (None if len(panel) <= BOOTSTRAP_ROWS else np.sort(
-                np.random.default_rng(seed).choice(len(panel), BOOTSTRAP_ROWS, replace=False)))
+            boot_rows = _bootstrap_rows(len(panel), seed)
             rules = self.settings.errc_rules if self.settings is not None else ErrcRules()
             offered = {name: a.offered for name, a in panel.schema.attributes.items()}
-            rederive = _rederive(panel, tiers, rules, offered, boot_rows)
-
-            def derive(w: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
-                industry_b, _ = rederive(w)  # your curve is given; the industry's is not
-                return industry_b, {a: levels.get(a, v) for a, v in industry_b.items()}
-
+            derive = _given_curve(_rederive(panel, tiers, rules, offered, boot_rows), levels)
         return curve_test(panel, tiers, industry, levels, margin, derive=derive,
                           resamples=resamples, seed=seed,
                           derived_needs=_derived_needs(self.gaps, tiers, self.segments),
@@ -540,6 +534,25 @@ def map_matrix(panel: Panel) -> np.ndarray:
 
 #: Above this many respondents the curve test's bootstrap runs on a seeded subsample.
 BOOTSTRAP_ROWS = 100_000
+
+
+def _bootstrap_rows(n: int, seed: int) -> np.ndarray | None:
+    """On a large panel, the seeded subsample the curve test's bootstrap resamples
+    (m-out-of-n, rescaled: see noncustomers.analytics.prize.curve_test); None below
+    :data:`BOOTSTRAP_ROWS`."""
+    if n <= BOOTSTRAP_ROWS:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, BOOTSTRAP_ROWS, replace=False))
+
+
+def _given_curve(rederive: Callable, levels: Mapping[str, float]) -> Callable:
+    """The resample's industry curve (re-derived) beside a curve that is given, not derived
+    (your own: it stays as you set it in every resample)."""
+    def derive(w: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+        industry_b, _ = rederive(w)
+        return industry_b, {a: levels.get(a, v) for a, v in industry_b.items()}
+    return derive
+
 #: The stages of :func:`analyze`, in order, as its ``progress`` callback names them.
 STAGES = ("tiers", "segments", "map", "gaps", "ERRC grid and canvas", "curve tests",
           "size of the prize", "drivers", "profiles", "differences", "commonalities")
@@ -687,22 +700,14 @@ def _analyze(panel: Panel, config: AnalysisConfig, progress: Callable[[str], Non
     if config.curve is not None:
         tested[config.curve_name] = {a: float(config.curve.get(a, level))
                                      for a, level in industry.items()}
-    # On a large panel the curve test's bootstrap resamples a seeded subsample
-    # (m-out-of-n, rescaled: see noncustomers.analytics.prize.curve_test).
-    boot_rows = (None if len(panel) <= BOOTSTRAP_ROWS else np.sort(
-        np.random.default_rng(seed).choice(len(panel), BOOTSTRAP_ROWS, replace=False)))
+    boot_rows = _bootstrap_rows(len(panel), seed)
     rederive = _rederive(panel, tiers, errc_rules, offered, boot_rows)
     derived_needs = _derived_needs(gaps, tiers, segments)
     warnings += _derived_notes(panel, masks, gaps)
     curves_tested = {}
     progress("curve tests")
     for name, levels in tested.items():
-        if name == PROPOSED_CURVE:
-            derive = rederive
-        else:
-            def derive(w, fixed=levels):  # your own curve is given; the industry's is not
-                industry_b, _ = rederive(w)
-                return industry_b, {a: fixed.get(a, v) for a, v in industry_b.items()}
+        derive = rederive if name == PROPOSED_CURVE else _given_curve(rederive, levels)
         curves_tested[name] = curve_test(panel, tiers, industry, levels, config.prize_margin,
                                          derive=derive, resamples=config.curve_resamples,
                                          seed=seed, derived_needs=derived_needs,
