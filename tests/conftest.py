@@ -144,8 +144,8 @@ def small_panel(gym_panel_path, tmp_path_factory) -> Path:
 
 # =============================================================================================
 # Map and app fixtures (used by test_embedding, test_app).  umap-learn compiles its numba
-# kernels on the first fit of every process (35 s on a fresh machine): the whole session shares one
-# warm-up, so only the first UMAP test pays it.
+# kernels on the first fit of every process (35 s on a fresh machine): the whole session
+# shares one warm-up, so only the first UMAP test pays it.
 # =============================================================================================
 
 

@@ -15,7 +15,6 @@ from noncustomers.analysis import STAGES
 from noncustomers.ui import analysis_worker, state
 
 
-
 @pytest.fixture
 def in_processes(monkeypatch):
     monkeypatch.setenv("NONCUSTOMERS_ANALYSIS_WORKER", "process")

@@ -57,7 +57,8 @@ def test_view_shows_its_chart_without_errors(server, page, tmp_path_factory, pat
     assert page.locator(".js-plotly-plot").count() == {"gaps": 2}.get(path, 1)
     if path == "canvas":  # its other tabs are drawn when opened
         page.get_by_role("tab", name="Shape your own curve").click()
-        page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)  # the editor
+        editor = page.locator("[data-testid=stDataFrame]").first
+        editor.wait_for(timeout=30_000)
         page.get_by_text("The grid your curve implies", exact=True).wait_for(timeout=30_000)
         _wait_for_chart(page, timeout_s=30)
         assert page.locator(".js-plotly-plot").count() == 1  # your curve against the industry
@@ -65,7 +66,6 @@ def test_view_shows_its_chart_without_errors(server, page, tmp_path_factory, pat
         # is found by position (factor column 180 px, "your level" 90 px, rows 35 px).
         raised = page.get_by_text("Low price: 7.0 → 9.0")
         assert raised.count() == 0
-        editor = page.locator("[data-testid=stDataFrame]").first
         editor.scroll_into_view_if_needed()
         grid = editor.bounding_box()
         from playwright.sync_api import TimeoutError as NotYet
