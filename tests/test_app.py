@@ -66,6 +66,15 @@ def test_overview_shows_weighted_shares(app_env):
     customers = float(labels["Customers (weighted)"].rstrip("%"))
     non_customers = float(labels["Non-customers (weighted)"].rstrip("%"))
     assert customers + non_customers == pytest.approx(100, abs=1)
+    # the tiers' table is a static one (no data grid before the first chart), in words
+    table = at.table[0].value
+    assert not at.dataframe
+    assert list(table.index) == ["customers", "soon-to-be", "refusing", "unexplored"]
+    assert list(table.columns) == ["who", "rule", "respondents", "weighted share"]
+    assert sum(int(n.replace(",", "")) for n in table["respondents"]) == 5000
+    shares = [float(s.rstrip("%")) for s in table["weighted share"]]
+    assert sum(shares) == pytest.approx(100, abs=0.2)
+    assert shares[0] == pytest.approx(customers, abs=0.5)
 
 
 def test_commonalities_view_leads_with_the_shared_barrier_and_switches_to_needs(app_env):
@@ -92,6 +101,14 @@ def test_sidebar_offers_every_output_file(app_env):
     at = run_view("overview")
     labels = {b.proto.label for b in at.get("download_button")}
     assert set(OUTPUT_FILES) | {"deck.pptx (PowerPoint)", "report.html"} <= labels
+    # The run's files sit in one popover (drawn by the browser only when opened); the deck
+    # and the report stay in sight.
+    (files,) = at.sidebar.get("popover")
+    assert files.proto.popover.label.startswith(f"The run's {len(OUTPUT_FILES)} files")
+    inside = [c.proto.label for c in files.children.values() if c.type == "download_button"]
+    assert inside == list(OUTPUT_FILES)
+    outside = {b.proto.label for b in at.sidebar.get("download_button")} - set(inside)
+    assert outside == {"deck.pptx (PowerPoint)", "report.html"}
 
 
 def test_upload_mode_without_files_asks_for_them(app_env):

@@ -304,10 +304,15 @@ def wait_for_analysis(loaded: Loaded) -> None:
     if not loaded.running:
         return
     bar = st.progress(loaded.job.progress(), text="Analysing…")
+    shown = None
     while loaded.running:
-        stage = loaded.job.stage
-        bar.progress(loaded.job.progress(),
-                     text=f"Analysing {len(loaded.first.panel):,} respondents: {stage}…")
+        # Sent only when it changes: each message redraws the page in the browser, and the
+        # first page shares the browser's time with them while the analysis runs.
+        now = (loaded.job.progress(),
+               f"Analysing {len(loaded.first.panel):,} respondents: {loaded.job.stage}…")
+        if now != shown:
+            bar.progress(*now)
+            shown = now
         time.sleep(0.2)
     bar.empty()
 

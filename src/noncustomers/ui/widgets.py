@@ -14,7 +14,7 @@ from noncustomers.export.figures import slug
 from noncustomers.export.images import FORMATS, chart_bytes, chromium_path
 
 __all__ = ["HEADERS", "attribute_labels", "readable", "rename_segments", "renamed",
-           "segment_names", "show_chart"]
+           "segment_names", "show_chart", "shown_figure"]
 
 #: Column names of the library's tables in people's words, for the pages' tables (the
 #: files keep the names: they are a contract).
@@ -39,9 +39,7 @@ def show_chart(fig: go.Figure, key: str, height: int = 620) -> None:
 
     ``theme=None`` keeps the house style, so the app shows what an export shows.
     """
-    shown = go.Figure(fig)
-    shown.update_layout(width=None, height=height, autosize=True)
-    st.plotly_chart(shown, key=key, width="stretch", theme=None, config={
+    st.plotly_chart(shown_figure(fig, height), key=key, width="stretch", theme=None, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": 2,
                                  "filename": key},
@@ -58,6 +56,13 @@ def show_chart(fig: go.Figure, key: str, height: int = 620) -> None:
             mime=_MIME[fmt], key=f"dl_{key}_{fmt}", on_click="ignore",
             help=f"This chart as {fmt.upper()} for a slide (16:9"
                  + (", 1920 x 1080 px)" if fmt == "png" else ", vector)"))
+
+
+def shown_figure(fig: go.Figure, height: int = 620) -> go.Figure:
+    """The figure as :func:`show_chart` draws it: the page's width, ``height`` px high."""
+    shown = go.Figure(fig)
+    shown.update_layout(width=None, height=height, autosize=True)
+    return shown
 
 
 _MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}

@@ -43,9 +43,11 @@ if tiers["unclassified"]["n"]:
 rules = first.panel.schema.tiers
 table = pd.DataFrame([
     {"tier": t, "who": TIER_MEANING[t], "rule": rules[t].text if t in rules else "(no rule matched)",
-     "respondents": v["n"], "weighted share": f"{v['share']:.1%}"}
+     "respondents": f"{v['n']:,}", "weighted share": f"{v['share']:.1%}"}
     for t, v in tiers.items() if t != "unclassified" or v["n"]
 ])
-st.dataframe(table, hide_index=True, width="stretch")
+# A static table: five rows need no data grid, and the grid's code (1.2 MB) would load and
+# run in the browser before this page's chart is drawn.
+st.table(table.set_index("tier"))
 st.caption("Rules are tried top to bottom; the first that matches places the respondent. "
            "Shares use the survey weights.")
