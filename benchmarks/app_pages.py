@@ -18,9 +18,11 @@ Stages:
 
 - **first page, fresh server**: from ``page.goto`` on a server that has just started
   (health check answered, no session yet) to the first page ("Who buys...") drawn with
-  the sample (5,000 respondents).  Once with ``NONCUSTOMERS_MAP_WORKER=lazy`` (no UMAP
-  compilation at start) and once with the default worker, which compiles UMAP in a
-  process of its own at start and competes for the cores.
+  the sample (5,000 respondents), on ``--fresh`` servers (median / max: one run on this
+  machine varies by a second or more, as the sample's analysis starts beside it).  With
+  ``NONCUSTOMERS_MAP_WORKER=lazy`` (no UMAP compilation at start) and with the default
+  worker, which compiles UMAP in a process of its own at start and competes for the cores,
+  alternated.
 - **first page after upload** (100k): the generated panel
   (``benchmarks/run.py``'s ``make_panel``: ``generate(n, seed=0)`` of
   sample_data/generate_gym_panel.py) uploaded with the "Upload my panel" radio, the
@@ -320,9 +322,19 @@ def _filters(page, runs: ScriptRuns, pages, headings) -> list[tuple[str, float]]
     return out
 
 
-def _floor(browser, rounds: int, work: Path) -> dict[str, list[float]]:
+def _floor(browser, rounds: int, work: Path, fresh: int = 1) -> dict[str, list[float]]:
     script = work / "floor_app.py"
     script.write_text(textwrap.dedent(FLOOR_APP), encoding="utf-8")
+    times = {"first": [], "switch": []}
+    for _ in range(fresh - 1):  # more fresh servers for the first page only
+        with Server(script, None, work / "floor.log") as url:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            start = time.perf_counter()
+            page = context.new_page()
+            page.goto(url)
+            _drawn(page, None, "Who buys (floor)")
+            times["first"].append(time.perf_counter() - start)
+            context.close()
     with Server(script, None, work / "floor.log") as url:
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         page = context.new_page()
@@ -330,7 +342,7 @@ def _floor(browser, rounds: int, work: Path) -> dict[str, list[float]]:
         start = time.perf_counter()
         page.goto(url)
         _drawn(page, None, "Who buys (floor)")
-        times = {"first": [time.perf_counter() - start], "switch": []}
+        times["first"].append(time.perf_counter() - start)
         for _ in range(rounds + 1):
             for slug, text, heading in ((None, "Two", "Second floor page"),
                                         (None, "One", "Who buys (floor)")):
@@ -354,9 +366,12 @@ def _cell(values: list[float] | None, how: str) -> str:
 def table(results: dict[str, dict[str, list[float]]], sizes: list[int]) -> list[str]:
     columns = [f"{n // 1000}k" for n in sizes] + ["floor"]
     rows = [
-        ("first page, fresh server, lazy map worker (s)", "first_lazy", "first", "one"),
-        ("first page, fresh server, default map worker (s)", "first_default", "first", "one"),
-        ("analysis done after it (status widget gone) (s)", "first_lazy", "analysed", "one"),
+        ("first page, fresh server, lazy map worker, median / max (s)", "first_lazy", "first",
+         "many"),
+        ("first page, fresh server, default map worker, median / max (s)", "first_default",
+         "first", "many"),
+        ("analysis done after it (status widget gone), median / max (s)", "first_lazy",
+         "analysed", "many"),
         ("first page after upload (s)", "upload", "first", "one"),
         ("analysis done after upload (s)", "upload", "analysed", "one"),
         ("first visit of each page, median / max (s)", "warm", "visit", "many"),
@@ -397,6 +412,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="5000,100000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--fresh", type=int, default=3,
+                        help="fresh servers for each first-page measure (median / max)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     parser.add_argument("--no-record", action="store_true", help="print only")
     parser.add_argument("--shots", help="folder for screenshots of every page (optional)")
@@ -418,20 +435,26 @@ def main(argv: list[str] | None = None) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             print("floor: a bare Streamlit page with one Plotly chart", file=sys.stderr)
-            results["floor"] = _floor(browser, args.rounds, work)
+            results["floor"] = _floor(browser, args.rounds, work, args.fresh)
             for n in sizes:
                 column = f"{n // 1000}k"
                 if n == 5000:
-                    for worker in ("default", "lazy"):
-                        print(f"5k: first page on a fresh server, {worker} worker",
-                              file=sys.stderr, flush=True)
-                        with Server(app, None if worker == "default" else "lazy",
-                                    work / f"{worker}.log") as url:
-                            got = _session(browser, url, args.rounds, None, shots,
-                                           f"5k-{worker}", visits=worker == "lazy")
-                        results[f"{column}:first_{worker}"] = got
-                        if worker == "lazy":
-                            results[f"{column}:warm"] = got
+                    # Alternated, so that a slow spell of the machine falls on both.
+                    for i in range(args.fresh):
+                        for worker in ("default", "lazy"):
+                            print(f"5k: first page on fresh server {i + 1} of {args.fresh}, "
+                                  f"{worker} worker", file=sys.stderr, flush=True)
+                            last = i == args.fresh - 1
+                            with Server(app, None if worker == "default" else "lazy",
+                                        work / f"{worker}.log") as url:
+                                got = _session(browser, url, args.rounds, None,
+                                               shots if last else None, f"5k-{worker}",
+                                               visits=worker == "lazy" and last)
+                            runs_of = results.setdefault(f"{column}:first_{worker}", {})
+                            for stage in ("first", "analysed"):
+                                runs_of.setdefault(stage, []).extend(got.get(stage, []))
+                            if worker == "lazy" and last:
+                                results[f"{column}:warm"] = got
                     continue
                 print(f"{column}: generating the panel, uploading, switching", file=sys.stderr,
                       flush=True)
@@ -457,7 +480,8 @@ def main(argv: list[str] | None = None) -> None:
         "when its heading and a Plotly chart are shown, nothing is stale and the status "
         "widget is gone (the first page: heading and chart, while the analysis may go on "
         "behind it; 'analysis done' is when the status widget goes). Fresh server: from "
-        "opening the URL on a server that has just started. Lazy worker: `NONCUSTOMERS_MAP_WORKER=lazy` (UMAP compiled only when "
+        "opening the URL on a server that has just started, median / max over "
+        f"{args.fresh} servers each. Lazy worker: `NONCUSTOMERS_MAP_WORKER=lazy` (UMAP compiled only when "
         "asked for); default: the map worker compiles UMAP at start, on the same cores. "
         f"Warm: {args.rounds} rounds through every page of the sidebar (Set up excluded); "
         "filter changes are the Map's Colour by (segment, tier) and the Gaps page's Group. "

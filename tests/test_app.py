@@ -70,11 +70,15 @@ def test_overview_shows_weighted_shares(app_env):
     table = at.table[0].value
     assert not at.dataframe
     assert list(table.index) == ["customers", "soon-to-be", "refusing", "unexplored"]
-    assert list(table.columns) == ["who", "rule", "respondents", "weighted share"]
+    assert list(table.columns) == ["who", "rule", "respondents", "weighted share",
+                                   "95% interval"]
     assert sum(int(n.replace(",", "")) for n in table["respondents"]) == 5000
     shares = [float(s.rstrip("%")) for s in table["weighted share"]]
     assert sum(shares) == pytest.approx(100, abs=0.2)
     assert shares[0] == pytest.approx(customers, abs=0.5)
+    for share, interval in zip(shares, table["95% interval"]):  # "lo% to hi%" around it
+        lo, hi = (float(x.rstrip("%")) for x in interval.split(" to "))
+        assert lo < share < hi and hi - lo < 5
 
 
 def test_commonalities_view_leads_with_the_shared_barrier_and_switches_to_needs(app_env):

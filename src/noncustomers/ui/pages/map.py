@@ -9,6 +9,12 @@ from noncustomers.export.tables import csv_bytes
 from noncustomers.ui import state
 from noncustomers.ui.widgets import show_chart
 
+#: At most this many respondents drawn in the browser (a seeded sample above it, said under
+#: the map; the download marks who is drawn).  The library's exports draw up to
+#: charts.map.MAX_POINTS (20,000); at 100k respondents the page switch here took 1.1 s with
+#: 20,000 points (benchmarks/app_pages.py).
+SHOWN_POINTS = 10_000
+
 analysis = state.require()
 loaded = state.current()
 st.title("Map of respondents")
@@ -65,7 +71,7 @@ seed = analysis.config["seed"]
 assignments = analysis.assignments
 assignments["x"], assignments["y"] = coords[:, 0], coords[:, 1]
 # One view for the picture and the download: the file holds exactly the x, y drawn.
-view = map_view(assignments, seed=seed)
+view = map_view(assignments, seed=seed, max_points=SHOWN_POINTS)
 show_chart(plot_map(view, color_by=color_by, method=method, tier_order=analysis.tier_order,
                     names=analysis.segment_names),
            key=f"map_{color_by}_{method}", height=680)
