@@ -345,6 +345,8 @@ def test_a_schema_file_still_replaces_the_mapping(app_env):
     assert not at.exception and not at.error
     assert any("schema: gym_schema.toml" in c.value for c in at.sidebar.caption)
     assert any("Your schema file says how to read the survey" in i.value for i in at.info)
+    (link,) = at.get("page_link")  # and a way to the results from there
+    assert link.proto.label.startswith("See the results") and link.proto.page_script_hash
     at.switch_page(f"{PAGES}/overview.py")
     at.run()
     assert at.title[0].value.startswith("Who buys") and not at.error

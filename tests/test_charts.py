@@ -50,6 +50,9 @@ def test_gap_chart_sorts_by_gap_and_uses_users_performance_for_never_users(resul
     assert np.allclose(performance.x, [overall[by_label[y]] for y in performance.y])
     with pytest.raises(ValueError, match="group 'nobody'"):
         plot_gaps(result.gaps, "nobody")
+    assert fig.layout.title.text.startswith("<b>What 'unexplored' values vs")
+    everyone = plot_gaps(result.gaps, "all", labels)  # the group in words, not its id
+    assert everyone.layout.title.text.startswith("<b>What all respondents value vs")
 
 
 def test_canvas_draws_industry_and_each_tier(result, labels):

@@ -100,7 +100,8 @@ def plot_gaps(gaps: pd.DataFrame, group: str, labels: Mapping[str, str] | None =
     base = (f"n = {n:,} (weighted {weighted:,.0f})"
             + (f"; LOW BASE: effective n {rows['n_eff'].iloc[0]:.0f} < 30, read with care"
                if low else ""))
-    return style(fig, f"What '{group}' values vs what the industry delivers",
+    who = "all respondents value" if group == "all" else f"'{group}' values"
+    return style(fig, f"What {who} vs what the industry delivers",
                  # a derived-importance note fills a line of its own (on one line the
                  # subtitle ran off the right edge)
                  f"{note};{'<br>' if derived else ' '}sorted by gap (importance - performance)."

@@ -123,8 +123,9 @@ def _notes_and_downloads(loaded: state.Loaded) -> None:
              "offline (as `noncustomers report ... --out report.html`).")
     # In a popover: the browser draws its buttons only when it is opened, where ten buttons
     # in the sidebar were redrawn on every page switch (0.1-0.15 s of each, measured).
-    with st.popover(f"The run's {len(OUTPUT_FILES)} files (as `noncustomers analyze`)",
-                    width="stretch"):
+    with st.popover(f"The run's {len(OUTPUT_FILES)} files", width="stretch",
+                    help="The files `noncustomers analyze` writes, byte for byte, each built "
+                         "when clicked."):
         for name in OUTPUT_FILES:
             # Built only when clicked, byte-identical to the file `noncustomers analyze` writes.
             st.download_button(

@@ -44,7 +44,7 @@ rules = first.panel.schema.tiers
 table = pd.DataFrame([
     {"tier": t, "who": TIER_MEANING[t], "rule": rules[t].text if t in rules else "(no rule matched)",
      "respondents": f"{v['n']:,}", "weighted share": f"{v['share']:.1%}",
-     "95% interval": f"{v['share_lo']:.1%} to {v['share_hi']:.1%}"}
+     "95% interval": f"{v['share_lo']:.1%} to {v['share_hi']:.1%}"}  # as on Segments
     for t, v in tiers.items() if t != "unclassified" or v["n"]
 ])
 # A static table: five rows need no data grid, and the grid's code (1.2 MB) would load and
