@@ -15,7 +15,6 @@ from streamlit import runtime
 
 from noncustomers.ui import mapping, sidebar, state
 
-
 PAGES = "src/noncustomers/ui/pages"
 
 

@@ -350,3 +350,28 @@ def test_a_schema_file_still_replaces_the_mapping(app_env):
     at.switch_page(f"{PAGES}/overview.py")
     at.run()
     assert at.title[0].value.startswith("Who buys") and not at.error
+
+
+def test_the_map_page_keeps_its_view_and_it_is_the_map_of_the_analysis(app_env):
+    import numpy as np
+
+    from noncustomers.analysis import map_matrix
+    from noncustomers.charts.map import map_view
+    from noncustomers.embedding import map_coordinates
+    from noncustomers.ui import state
+
+    at = run_view("map")
+    loaded = at.session_state["noncustomers.loaded"]
+    method = at.session_state["map_method"].lower()
+    seed = loaded.analysis.config["seed"]
+    kept = state.map_view_for(loaded.key, method, seed, 10_000, loaded.analysis)
+    at.run()  # a rerun of the page draws the view it kept: no jitter computed again
+    assert state.map_view_for(loaded.key, method, seed, 10_000, loaded.analysis) is kept
+    assert at.download_button(key="dl_map_coordinates")  # its file: csv_bytes of this view
+    written = kept.table  # (test_map_jitter: the file is the view's table)
+    assignments = loaded.analysis.assignments
+    coords = map_coordinates(map_matrix(loaded.analysis.panel), method, seed)
+    assignments["x"], assignments["y"] = coords[:, 0], coords[:, 1]
+    expected = map_view(assignments, seed=seed, max_points=10_000).table
+    assert len(written) == len(expected) == 5000
+    np.testing.assert_allclose(written[["x", "y"]], expected[["x", "y"]], atol=1e-6)

@@ -29,6 +29,7 @@ import pandas as pd
 import streamlit as st
 
 from noncustomers.analysis import STAGES, Analysis, map_matrix, respondents, tier_summary
+from noncustomers.charts.map import MapView, map_view
 from noncustomers.config import AnalysisConfig
 from noncustomers.embedding import is_warm as embedding_is_warm
 from noncustomers.embedding import map_coordinates, warm_umap
@@ -41,8 +42,9 @@ from noncustomers.ui import analysis_worker
 from noncustomers.ui.analysis_worker import Outcome
 
 __all__ = ["First", "Job", "Loaded", "current", "first", "forget_analyses", "load", "map_for",
-           "remembered_analyses", "require", "show_problems", "start", "start_sample",
-           "start_umap_warmup", "umap_preparing", "umap_ready", "wait_for_analysis"]
+           "map_view_for", "remembered_analyses", "require", "show_problems", "start",
+           "start_sample", "start_umap_warmup", "umap_preparing", "umap_ready",
+           "wait_for_analysis"]
 
 _KEY = "noncustomers.loaded"
 log = logging.getLogger("noncustomers.app")
@@ -419,3 +421,16 @@ def map_for(key: str, method: str, seed: int, _analysis: Analysis) -> np.ndarray
     if pool is None:
         return map_coordinates(X, method=method, seed=seed)
     return pool.submit(map_coordinates, X, method, seed).result()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def map_view_for(key: str, method: str, seed: int, max_points: int,
+                 _analysis: Analysis) -> MapView:
+    """The map page's :class:`~noncustomers.charts.map.MapView` of the analysis ``key``
+    (its ``method`` map, jittered and sampled with ``seed``), kept for every session: the
+    jitter of 100k respondents took 0.16 s of each rerun of the page.  Shared, not copied:
+    read it, never change it."""
+    assignments = _analysis.assignments
+    coords = map_for(key, method, seed, _analysis)
+    assignments["x"], assignments["y"] = coords[:, 0], coords[:, 1]
+    return map_view(assignments, seed=seed, max_points=max_points)

@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from noncustomers.charts.map import map_view, plot_map
+from noncustomers.charts.map import plot_map
 from noncustomers.export.tables import csv_bytes
 from noncustomers.ui import state
 from noncustomers.ui.widgets import show_chart
@@ -63,15 +63,11 @@ notice = st.empty()
 if method == "umap" and not ready:
     notice.info("Preparing UMAP for the first time on this server (under a minute); later maps "
                 "are quick. PCA is instant.")
-with st.spinner(f"Computing the {method.upper()} map…"):
-    coords = state.map_for(loaded.key, method, analysis.config["seed"], analysis)
-notice.empty()
-
 seed = analysis.config["seed"]
-assignments = analysis.assignments
-assignments["x"], assignments["y"] = coords[:, 0], coords[:, 1]
-# One view for the picture and the download: the file holds exactly the x, y drawn.
-view = map_view(assignments, seed=seed, max_points=SHOWN_POINTS)
+with st.spinner(f"Computing the {method.upper()} map…"):
+    # One view for the picture and the download: the file holds exactly the x, y drawn.
+    view = state.map_view_for(loaded.key, method, seed, SHOWN_POINTS, analysis)
+notice.empty()
 show_chart(plot_map(view, color_by=color_by, method=method, tier_order=analysis.tier_order,
                     names=analysis.segment_names),
            key=f"map_{color_by}_{method}", height=680)
@@ -83,7 +79,7 @@ if not view.jitter.jittered:
     columns = [c for c in columns if c not in ("map_x", "map_y")]
 st.download_button(
     "Download the map's coordinates (CSV)", data=partial(csv_bytes, view.table[columns]),
-    file_name=f"map_{method}.csv", mime="text/csv", on_click="ignore",
+    file_name=f"map_{method}.csv", mime="text/csv", on_click="ignore", key="dl_map_coordinates",
     help="Every respondent's x, y exactly as drawn here"
          + ("; map_x, map_y before the jitter" if view.jitter.jittered else "")
          + ("; drawn says who is in the sample shown" if view.sampled else "") + ".")
