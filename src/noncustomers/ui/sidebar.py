@@ -121,8 +121,8 @@ def _notes_and_downloads(loaded: state.Loaded) -> None:
         mime=_MIME["html"], key="dl_report", on_click="ignore", width="stretch",
         help="One self-contained file with every chart, interactive, to e-mail: it opens "
              "offline (as `noncustomers report ... --out report.html`).")
-    # In a popover: the browser draws its buttons only when it is opened, where ten buttons
-    # in the sidebar were redrawn on every page switch (0.1-0.15 s of each, measured).
+    # In a popover: the browser draws its buttons only when it is opened, where nine buttons
+    # in the sidebar were drawn again on every page switch (about 0.1 s of each, probed).
     with st.popover(f"The run's {len(OUTPUT_FILES)} files", width="stretch",
                     help="The files `noncustomers analyze` writes, byte for byte, each built "
                          "when clicked."):

@@ -9,10 +9,10 @@ from noncustomers.export.tables import csv_bytes
 from noncustomers.ui import state
 from noncustomers.ui.widgets import show_chart
 
-#: At most this many respondents drawn in the browser (a seeded sample above it, said under
-#: the map; the download marks who is drawn).  The library's exports draw up to
-#: charts.map.MAX_POINTS (20,000); at 100k respondents the page switch here took 1.1 s with
-#: 20,000 points (benchmarks/app_pages.py).
+#: At most this many respondents drawn in the browser (a seeded sample above it, said in the
+#: chart's subtitle; the download marks who is drawn).  The library's exports draw up to
+#: charts.map.MAX_POINTS (20,000); at 100k respondents the switch to this page took 1.12 s
+#: with 20,000 points and 0.80 s with 10,000 (benchmarks/app_pages.py, RESULTS.md).
 SHOWN_POINTS = 10_000
 
 analysis = state.require()
