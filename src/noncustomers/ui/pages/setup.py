@@ -28,7 +28,7 @@ else:
             st.info("Your schema file says how to read the survey, so there is nothing to set "
                     "up here. Remove the schema file in the sidebar to set the survey up here "
                     "instead.")
-            st.page_link("src/noncustomers/ui/pages/overview.py",
+            st.page_link(mapping.OVERVIEW_PAGE,
                          label="See the results: who buys, and who does not yet")
     else:
         st.info("Upload your survey file in the sidebar (CSV, TSV, Excel, Parquet, SPSS or "
