@@ -41,7 +41,7 @@ from noncustomers.tiers import assign_tiers
 from noncustomers.ui import analysis_worker
 from noncustomers.ui.analysis_worker import Outcome
 
-__all__ = ["First", "Job", "Loaded", "current", "first", "forget_analyses", "load", "map_for",
+__all__ = ["First", "Job", "Loaded", "current", "first", "forget_analyses", "load",
            "map_view_for", "remembered_analyses", "require", "show_problems", "start",
            "start_sample", "start_umap_warmup", "umap_preparing", "umap_ready",
            "wait_for_analysis"]
@@ -411,10 +411,9 @@ def umap_ready() -> bool:
     return warm is not None and warm.done()
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def map_for(key: str, method: str, seed: int, _analysis: Analysis) -> np.ndarray:
-    """2-D coordinates of the analysis ``key`` (cached per key, method and seed)."""
-    X = map_matrix(_analysis.panel)
+def _map_coordinates(method: str, seed: int, analysis: Analysis) -> np.ndarray:
+    """2-D coordinates of ``analysis`` (UMAP in the map worker, unless maps are inline)."""
+    X = map_matrix(analysis.panel)
     if method == "pca" or _maps_in_process():
         return map_coordinates(X, method=method, seed=seed)
     pool, _ = start_umap_warmup(force=True)
@@ -428,9 +427,9 @@ def map_view_for(key: str, method: str, seed: int, max_points: int,
                  _analysis: Analysis) -> MapView:
     """The map page's :class:`~noncustomers.charts.map.MapView` of the analysis ``key``
     (its ``method`` map, jittered and sampled with ``seed``), kept for every session: the
-    jitter of 100k respondents took 0.16 s of each rerun of the page.  Shared, not copied:
-    read it, never change it."""
+    map itself (a UMAP fit), and the jitter of 100k respondents, 0.16 s of each rerun of the
+    page.  Shared, not copied: read it, never change it."""
     assignments = _analysis.assignments
-    coords = map_for(key, method, seed, _analysis)
+    coords = _map_coordinates(method, seed, _analysis)
     assignments["x"], assignments["y"] = coords[:, 0], coords[:, 1]
     return map_view(assignments, seed=seed, max_points=max_points)
