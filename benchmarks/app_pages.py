@@ -323,33 +323,27 @@ def _filters(page, runs: ScriptRuns, pages, headings) -> list[tuple[str, float]]
 
 
 def _floor(browser, rounds: int, work: Path, fresh: int = 1) -> dict[str, list[float]]:
+    """The bare page's first view on ``fresh`` servers; switches on the last one."""
     script = work / "floor_app.py"
     script.write_text(textwrap.dedent(FLOOR_APP), encoding="utf-8")
     times = {"first": [], "switch": []}
-    for _ in range(fresh - 1):  # more fresh servers for the first page only
+    for i in range(fresh):
         with Server(script, None, work / "floor.log") as url:
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            start = time.perf_counter()
             page = context.new_page()
+            runs = ScriptRuns(page)
+            start = time.perf_counter()
             page.goto(url)
             _drawn(page, None, "Who buys (floor)")
             times["first"].append(time.perf_counter() - start)
+            if i == fresh - 1:
+                for _ in range(rounds + 1):  # the first round is the first visit
+                    for slug, text, heading in ((None, "Two", "Second floor page"),
+                                                (None, "One", "Who buys (floor)")):
+                        times["switch"].append(_act(page, runs, _click_page(page, text), slug,
+                                                    heading))
+                times["switch"] = times["switch"][2:]
             context.close()
-    with Server(script, None, work / "floor.log") as url:
-        context = browser.new_context(viewport={"width": 1440, "height": 1000})
-        page = context.new_page()
-        runs = ScriptRuns(page)
-        start = time.perf_counter()
-        page.goto(url)
-        _drawn(page, None, "Who buys (floor)")
-        times["first"].append(time.perf_counter() - start)
-        for _ in range(rounds + 1):
-            for slug, text, heading in ((None, "Two", "Second floor page"),
-                                        (None, "One", "Who buys (floor)")):
-                times["switch"].append(_act(page, runs, _click_page(page, text), slug,
-                                            heading))
-        times["switch"] = times["switch"][2:]  # the first round is the first visit
-        context.close()
     return times
 
 
@@ -481,8 +475,9 @@ def main(argv: list[str] | None = None) -> None:
         "widget is gone (the first page: heading and chart, while the analysis may go on "
         "behind it; 'analysis done' is when the status widget goes). Fresh server: from "
         "opening the URL on a server that has just started, median / max over "
-        f"{args.fresh} servers each. Lazy worker: `NONCUSTOMERS_MAP_WORKER=lazy` (UMAP compiled only when "
-        "asked for); default: the map worker compiles UMAP at start, on the same cores. "
+        f"{args.fresh} servers each. Lazy worker: `NONCUSTOMERS_MAP_WORKER=lazy` (UMAP "
+        "compiled only when asked for); default: the map worker compiles UMAP at start, "
+        "on the same cores. "
         f"Warm: {args.rounds} rounds through every page of the sidebar (Set up excluded); "
         "filter changes are the Map's Colour by (segment, tier) and the Gaps page's Group. "
         "Floor: a bare Streamlit page with one Plotly scatter of 5,000 points (and a "
